@@ -1,0 +1,1 @@
+"""``satudata_search``: a PostgreSQL search backend for CKAN (replaces Solr on one machine)."""

@@ -1,0 +1,60 @@
+"""ckanext-satudata_blitar: the SOP of Satu Data Kota Blitar as a CKAN 2.11 extension."""
+from setuptools import setup
+
+PACKAGES = [
+    "ckanext.satudata_blitar",
+    "ckanext.satudata_blitar.logic",
+    "ckanext.satudata_blitar.model",
+    "ckanext.satudata_blitar.search",
+    "ckanext.satudata_blitar.checks",
+    "ckanext.satudata_blitar.report",
+    # The design card keeps schemas/ and i18n/ at the repository root; they are
+    # shipped inside the package so that a plain (non-editable) `pip install .`
+    # still finds `ckanext.satudata_blitar.schemas:dataset.yaml` and the catalogs.
+    "ckanext.satudata_blitar.schemas",
+    "ckanext.satudata_blitar.i18n",
+]
+
+setup(
+    name="ckanext-satudata_blitar",
+    version="0.1.0",
+    description="Satu Data Kota Blitar: SOP lifecycle, SDI checks and embedded search for CKAN 2.11",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="AGPL-3.0-or-later",
+    python_requires=">=3.11",
+    packages=PACKAGES,
+    package_dir={
+        "ckanext.satudata_blitar.schemas": "schemas",
+        "ckanext.satudata_blitar.i18n": "i18n",
+    },
+    include_package_data=False,
+    package_data={
+        "ckanext.satudata_blitar": [
+            "config_declaration.yaml",
+            "templates/**/*",
+            "assets/**/*",
+            "public/**/*",
+            "migration/satudata_blitar/*",
+            "migration/satudata_blitar/versions/*.py",
+        ],
+        "ckanext.satudata_blitar.schemas": ["*.yaml", "*.json", "*.csv", "standards/*.json", "reference/*"],
+        "ckanext.satudata_blitar.i18n": ["*.pot", "*/LC_MESSAGES/*.po", "*/LC_MESSAGES/*.mo"],
+    },
+    entry_points={
+        "ckan.plugins": [
+            "satudata_blitar = ckanext.satudata_blitar.plugin:SatudataBlitarPlugin",
+            "satudata_search = ckanext.satudata_blitar.search.plugin:SatudataSearchPlugin",
+        ],
+        "babel.extractors": [
+            "ckan = ckan.lib.extract:extract_ckan",
+        ],
+    },
+    message_extractors={
+        "ckanext": [
+            ("**.py", "python", None),
+            ("**.js", "javascript", None),
+            ("**/templates/**.html", "ckan", None),
+        ],
+    },
+)
