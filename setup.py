@@ -1,5 +1,25 @@
 """ckanext-satudata_blitar: the SOP of Satu Data Kota Blitar as a CKAN 2.11 extension."""
+import glob
+import os
+
 from setuptools import setup
+from setuptools.command.build_py import build_py
+
+
+class BuildWithCatalogs(build_py):
+    """Compile i18n/*/LC_MESSAGES/*.po into .mo files so a plain ``pip install .`` ships them."""
+
+    def run(self):
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        for po_path in glob.glob(os.path.join("i18n", "*", "LC_MESSAGES", "*.po")):
+            with open(po_path, "rb") as po_file:
+                catalog = read_po(po_file)
+            with open(po_path[:-3] + ".mo", "wb") as mo_file:
+                write_mo(mo_file, catalog)
+        super().run()
+
 
 PACKAGES = [
     "ckanext.satudata_blitar",
@@ -41,6 +61,7 @@ setup(
         "ckanext.satudata_blitar.schemas": ["*.yaml", "*.json", "*.csv", "standards/*.json", "reference/*"],
         "ckanext.satudata_blitar.i18n": ["*.pot", "*/LC_MESSAGES/*.po", "*/LC_MESSAGES/*.mo"],
     },
+    cmdclass={"build_py": BuildWithCatalogs},
     entry_points={
         "ckan.plugins": [
             "satudata_blitar = ckanext.satudata_blitar.plugin:SatudataBlitarPlugin",
