@@ -195,7 +195,7 @@ def load() -> None:
         if u.get("org"):
             site.call_action("organization_member_create", {
                 "id": u["org"], "username": u["name"], "role": u["capacity"]})
-        if u.get("sop_role") and "satudata_role_assign" in _actions():
+        if u.get("sop_role"):
             site.call_action("satudata_role_assign", {"user": u["name"], "role": u["sop_role"]})
 
     for d in DATASETS:
@@ -218,23 +218,39 @@ def load() -> None:
         _walk(d, pkg)
 
 
-def _actions() -> set[str]:
-    import ckan.plugins.toolkit as tk
-
-    names = set()
-    for name in ("satudata_role_assign", "satudata_dataset_transition"):
-        try:
-            tk.get_action(name)
-            names.add(name)
-        except KeyError:
-            pass
-    return names
+# The path to each target state: (transition, acting user, extra parameters).
+_SUBMIT = ("submit", "{org}-produsen", {"note": "Data siap diperiksa Walidata."})
+_VERIFY = ("verify", "walidata", {"note": "Sesuai standar data dan metadata SDI."})
+_VALIDATE = ("validate", "{org}-kepala", {"letter_ref": "{letter}"})
+_PUBLISH = ("publish", "walidata", {})
+PATHS: dict[str, list[tuple[str, str, dict[str, str]]]] = {
+    "draft": [],
+    "submitted": [_SUBMIT],
+    "verified": [_SUBMIT, _VERIFY],
+    "validated": [_SUBMIT, _VERIFY, _VALIDATE],
+    "published": [_SUBMIT, _VERIFY, _VALIDATE, _PUBLISH],
+    "returned": [_SUBMIT, ("return", "walidata", {
+        "reason_category": "metadata_tidak_lengkap",
+        "reason": "Definisi dan satuan angka partisipasi sekolah belum diisi; lengkapi "
+                  "metadata MS-Ind lalu ajukan kembali.",
+    })],
+    "withdrawn": [_SUBMIT, _VERIFY, _VALIDATE, _PUBLISH, ("withdraw", "walidata", {
+        "reason": "Digantikan oleh data edisi 2025.",
+    })],
+}
 
 
 def _walk(d: dict[str, Any], pkg: dict[str, Any]) -> None:
-    """Take a new demo dataset through the lifecycle to its target state."""
-    # Filled in when the lifecycle engine lands (issue 4).
-    return None
+    """Take a new demo dataset through the SOP lifecycle to its target state."""
+    from ckanapi import LocalCKAN
+
+    letter = f"000.5/{DATASETS.index(d) + 101}/410.{d['owner_org']}/2025"
+    for transition, actor, extra in PATHS[d["target"]]:
+        user = actor.format(org=d["owner_org"])
+        params = {k: v.format(letter=letter) for k, v in extra.items()}
+        LocalCKAN(username=user).call_action(
+            f"satudata_dataset_{transition}", {"id": pkg["id"], **params})
+        log.info("  %s: %s by %s", d["name"], transition, user)
 
 
 def main(argv: list[str] | None = None) -> int:
