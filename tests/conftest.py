@@ -6,4 +6,6 @@ import pytest
 def clean_db(reset_db, migrate_db_for):
     """CKAN's ``clean_db`` re-runs only core migrations: re-apply this package's tables."""
     reset_db()
+    # the activity plugin (loaded in test.ini) has its own tables too
+    migrate_db_for("activity")
     migrate_db_for("satudata_blitar")

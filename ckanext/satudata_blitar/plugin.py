@@ -6,17 +6,25 @@ from __future__ import annotations
 
 import os
 
+import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.satudata_blitar import i18n as _i18n_pkg
+from ckanext.satudata_blitar import lifecycle
 
 
 @tk.blanket.config_declarations
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.helpers
+@tk.blanket.cli
 class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
+    p.implements(p.IPermissionLabels)
+    p.implements(p.IPackageController, inherit=True)
 
     # IConfigurer
     def update_config(self, config_):
@@ -31,3 +39,22 @@ class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
 
     def i18n_domain(self) -> str:
         return "ckanext-satudata_blitar"
+
+    # IPermissionLabels (lifecycle: public only when published)
+    def get_dataset_labels(self, dataset_obj):
+        return lifecycle.dataset_labels(dataset_obj)
+
+    def get_user_dataset_labels(self, user_obj):
+        return lifecycle.user_labels(user_obj)
+
+    # IPackageController
+    def after_dataset_create(self, context, pkg_dict):
+        pkg = model.Package.get(pkg_dict["id"])
+        if pkg is not None:
+            lifecycle.record_creation(pkg, model.User.get(context.get("user") or ""))
+
+    def before_dataset_index(self, pkg_dict):
+        pkg = model.Package.get(pkg_dict["id"])
+        if pkg is not None and lifecycle.is_governed(pkg):
+            pkg_dict["satudata_state"] = lifecycle.get_state(pkg)
+        return pkg_dict
