@@ -57,6 +57,8 @@ setup(
             "public/**/*",
             "migration/satudata_blitar/*",
             "migration/satudata_blitar/versions/*.py",
+            "migration/satudata_search/*",
+            "migration/satudata_search/versions/*.py",
         ],
         "ckanext.satudata_blitar.schemas": ["*.yaml", "*.json", "*.csv", "standards/*.json", "reference/*"],
         "ckanext.satudata_blitar.i18n": ["*.pot", "*/LC_MESSAGES/*.po", "*/LC_MESSAGES/*.mo"],

@@ -9,3 +9,4 @@ def clean_db(reset_db, migrate_db_for):
     # the activity plugin (loaded in test.ini) has its own tables too
     migrate_db_for("activity")
     migrate_db_for("satudata_blitar")
+    migrate_db_for("satudata_search")

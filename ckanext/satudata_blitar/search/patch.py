@@ -1,0 +1,89 @@
+"""Put the PostgreSQL backend in force for every user of CKAN's search classes.
+
+CKAN 2.11 has no search-backend interface. Every path to Solr — ``PackageSearchIndex``
+(indexing, ``rebuild``, ``commit``, ``clear``), ``PackageSearchQuery`` (``package_search``,
+autocomplete, ``get_group_dataset_counts``, ``tag_dictize``, ``_bulk_update_dataset``),
+``clear_index`` and ``is_available`` — obtains its connection by calling
+``make_connection()`` through the globals of ``ckan.lib.search.common``, ``.index`` and
+``.query`` at call time. Replacing that one seam in those three modules changes the
+behaviour of CKAN's own classes and functions, so it reaches code that imported the
+classes long before the plugin loaded (ckanext-harvest's
+``from ckan.lib.search.index import PackageSearchIndex``), whatever the plugin order.
+The startup schema check, which talks HTTP to Solr directly, is replaced too.
+
+The replacements check on every call that the plugin is still loaded; after it has
+been unloaded they put CKAN's originals back and delegate to them.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Optional
+
+import ckan.lib.search as search
+import ckan.lib.search.common as search_common
+import ckan.lib.search.index as search_index
+import ckan.lib.search.query as search_query
+import ckan.plugins as p
+
+from .backend import PostgresConnection, listen_to_session
+
+log = logging.getLogger(__name__)
+
+PLUGIN_NAME = "satudata_search"
+_CONNECTION_MODULES = (search_common, search_index, search_query)
+_original_make_connection: Optional[Callable[..., Any]] = None
+_original_schema_check: Optional[Callable[..., Any]] = None
+
+
+def _active() -> bool:
+    return p.plugin_loaded(PLUGIN_NAME)
+
+
+def _make_connection(*args: Any, **kwargs: Any) -> Any:
+    if _active():
+        return PostgresConnection()
+    original = _original_make_connection
+    uninstall()
+    assert original is not None
+    return original(*args, **kwargs)
+
+
+def _check_solr_schema_version(schema_file: Optional[str] = None) -> bool:
+    if _active():
+        log.debug("satudata_search is active: search runs in PostgreSQL, Solr is not used")
+        return False
+    original = _original_schema_check
+    uninstall()
+    assert original is not None
+    return original(schema_file)
+
+
+def installed() -> bool:
+    return all(m.make_connection is _make_connection for m in _CONNECTION_MODULES)
+
+
+def install() -> None:
+    """Route CKAN's search to PostgreSQL (idempotent)."""
+    global _original_make_connection, _original_schema_check
+    listen_to_session()
+    if installed():
+        return
+    if search_common.make_connection is not _make_connection:
+        _original_make_connection = search_common.make_connection
+    if search.check_solr_schema_version is not _check_solr_schema_version:
+        _original_schema_check = search.check_solr_schema_version
+    for module in _CONNECTION_MODULES:
+        module.make_connection = _make_connection  # type: ignore[attr-defined]
+    search.check_solr_schema_version = _check_solr_schema_version  # type: ignore
+    log.info("satudata_search: CKAN search now answered by PostgreSQL")
+
+
+def uninstall() -> None:
+    """Give CKAN its Solr functions back (idempotent)."""
+    if _original_make_connection is not None:
+        for module in _CONNECTION_MODULES:
+            if module.make_connection is _make_connection:
+                module.make_connection = _original_make_connection  # type: ignore
+    if (_original_schema_check is not None
+            and search.check_solr_schema_version is _check_solr_schema_version):
+        search.check_solr_schema_version = _original_schema_check  # type: ignore
