@@ -1,0 +1,213 @@
+"""Run the data-standard check of a resource and store the result.
+
+Called after a resource is created or updated (``IResourceController``): small files are
+checked at once, large ones by a CKAN background job (``ckan jobs worker``). The resource
+itself is never changed or deleted here; a failing file stays in the dataset with its report,
+so the producer sees what is wrong.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+from typing import Any, Optional
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib import uploader
+
+from ckanext.satudata_blitar.checks import config, engine
+from ckanext.satudata_blitar.checks import messages as m
+from ckanext.satudata_blitar.checks.model import ResourceCheck
+from ckanext.satudata_blitar.checks.standards import get_standard
+
+log = logging.getLogger(__name__)
+
+_FORMAT_ALIASES = {
+    "csv": "csv", "text/csv": "csv",
+    "xlsx": "xlsx", "excel": "xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+
+
+def tabular_format(resource: dict[str, Any]) -> Optional[str]:
+    """``csv`` or ``xlsx`` for a tabular resource (format field first, then the file name)."""
+    fmt = (resource.get("format") or "").strip().lower().lstrip(".")
+    if fmt in _FORMAT_ALIASES:
+        return _FORMAT_ALIASES[fmt]
+    if fmt:
+        return None
+    ext = os.path.splitext((resource.get("url") or "").split("?")[0])[1].lower().lstrip(".")
+    return _FORMAT_ALIASES.get(ext)
+
+
+def dataset_period(pkg_dict: dict[str, Any]) -> tuple[Optional[int], Optional[int]]:
+    """Reference period (first year, last year) from the dataset metadata."""
+    def _year(value: Any) -> Optional[int]:
+        try:
+            return int(str(value).strip()[:4])
+        except (TypeError, ValueError):
+            return None
+
+    start = _year(pkg_dict.get("periode_referensi_mulai"))
+    end = _year(pkg_dict.get("periode_referensi_selesai")) or start
+    return start, end
+
+
+def standard_name(resource: dict[str, Any], pkg_dict: dict[str, Any]) -> Optional[str]:
+    """Standard of a resource: its own field, else the dataset's."""
+    return resource.get("standar_data") or pkg_dict.get("standar_data") or None
+
+
+def _fingerprint(resource: dict[str, Any], pkg_dict: dict[str, Any]) -> str:
+    start, end = dataset_period(pkg_dict)
+    return "|".join(str(x) for x in (
+        resource.get("url"), resource.get("last_modified"), resource.get("size"),
+        standard_name(resource, pkg_dict), start, end))
+
+
+def _file_path(resource: dict[str, Any]) -> Optional[str]:
+    upload = uploader.get_resource_uploader(resource)
+    get_path = getattr(upload, "get_path", None)
+    if get_path is None:
+        return None
+    try:
+        return get_path(resource["id"])
+    except Exception:  # noqa: BLE001 - uploaders differ; a missing path is reported
+        return None
+
+
+def _package_dict(package_id: str) -> dict[str, Any]:
+    return tk.get_action("package_show")(
+        {"ignore_auth": True, "use_cache": False, "for_view": False}, {"id": package_id})
+
+
+def _row(resource_id: str, package_id: str) -> ResourceCheck:
+    row = model.Session.get(ResourceCheck, resource_id)
+    if row is None:
+        row = ResourceCheck(resource_id=resource_id, package_id=package_id, status="pending")
+        model.Session.add(row)
+    return row
+
+
+def _store(row: ResourceCheck, status: str, report: Optional[dict[str, Any]],
+           standard: Optional[str], fingerprint: str) -> None:
+    row.status = status
+    row.report = report
+    row.standard = standard
+    row.fingerprint = fingerprint
+    row.error_count = (report or {}).get("error_count", 0)
+    row.warning_count = (report or {}).get("warning_count", 0)
+    row.finished = datetime.datetime.utcnow() if status not in ("pending", "running") else None
+    row.job_id = None if row.finished else row.job_id
+
+
+def schedule(resource_id: str, *, force_sync: bool = False) -> Optional[dict[str, Any]]:
+    """Check a resource now (small file) or enqueue a job (large file).
+
+    :param resource_id: the resource to check
+    :param force_sync: check now whatever the size
+    :returns: the stored check as a dict, or None if the resource is not tabular
+    """
+    res_obj = model.Resource.get(resource_id)
+    if res_obj is None or res_obj.state != "active":
+        return None
+    pkg_dict = _package_dict(res_obj.package_id)
+    resource = next((r for r in pkg_dict.get("resources", []) if r["id"] == resource_id), None)
+    if resource is None:
+        return None
+    fmt = tabular_format(resource)
+    row = model.Session.get(ResourceCheck, resource_id)
+    if fmt is None:
+        if row is not None:
+            model.Session.delete(row)
+            model.Session.commit()
+        return None
+    row = _row(resource_id, pkg_dict["id"])
+    std = standard_name(resource, pkg_dict)
+    fingerprint = _fingerprint(resource, pkg_dict)
+    if resource.get("url_type") != "upload":
+        report = _skipped_report(fmt, std)
+        _store(row, "skipped", report, std, fingerprint)
+        model.Session.commit()
+        return row.as_dict()
+    path = _file_path(resource)
+    size = os.path.getsize(path) if path and os.path.exists(path) else 0
+    if force_sync or size <= config.sync_max_bytes():
+        return _run(row, resource, pkg_dict, path, fmt, std, fingerprint)
+    _store(row, "pending", None, std, fingerprint)
+    row.requested = datetime.datetime.utcnow()
+    model.Session.commit()
+    job = tk.enqueue_job(run_check_job, [resource_id], title=f"satudata check {resource_id}",
+                         queue=config.job_queue(), rq_kwargs={"job_timeout": 3600})
+    row = model.Session.get(ResourceCheck, resource_id)
+    if row is not None and row.status == "pending":
+        row.job_id = job.id
+        model.Session.commit()
+    return row.as_dict() if row is not None else None
+
+
+def _skipped_report(fmt: str, std: Optional[str]) -> dict[str, Any]:
+    required = config.require_upload()
+    item = m.issue("not-uploaded", m.ERROR if required else m.WARNING)
+    return {"status": "skipped", "valid": not required, "standard": std, "format": fmt,
+            "issues": [item], "error_count": int(required), "warning_count": int(not required),
+            "rows": 0}
+
+
+def _run(row: ResourceCheck, resource: dict[str, Any], pkg_dict: dict[str, Any],
+         path: Optional[str], fmt: str, std: Optional[str], fingerprint: str) -> dict[str, Any]:
+    row.status = "running"
+    model.Session.commit()
+    descriptor = get_standard(std)
+    if std and descriptor is None:
+        report = {"status": "failed", "valid": False, "standard": std, "format": fmt,
+                  "issues": [m.issue("standard-unknown", standard=std)], "error_count": 1,
+                  "warning_count": 0, "rows": 0}
+    else:
+        report = engine.check_file(path or "", fmt, standard=descriptor, standard_name=std,
+                                   period=dataset_period(pkg_dict), region=config.region_name(),
+                                   limit_errors=config.limit_errors())
+    row = model.Session.get(ResourceCheck, resource["id"]) or row
+    _store(row, report["status"], report, std, fingerprint)
+    model.Session.commit()
+    log.info("data check of resource %s: %s (%s errors)", resource["id"], report["status"],
+             report.get("error_count"))
+    return row.as_dict()
+
+
+def run_check_job(resource_id: str) -> Optional[str]:
+    """Background job: check one resource whatever its size (``ckan jobs worker``)."""
+    try:
+        result = schedule(resource_id, force_sync=True)
+    except Exception:
+        model.Session.rollback()
+        row = model.Session.get(ResourceCheck, resource_id)
+        if row is not None:
+            report = {"status": "failed", "valid": False, "issues": [
+                m.issue("check-crashed", note="internal error")], "error_count": 1,
+                "warning_count": 0, "rows": 0}
+            _store(row, "failed", report, row.standard, row.fingerprint or "")
+            model.Session.commit()
+        log.exception("data check job of resource %s failed", resource_id)
+        raise
+    return result["status"] if result else None
+
+
+def after_resource_change(context: dict[str, Any], resource: dict[str, Any]) -> None:
+    """``IResourceController`` hook: never raises, so an upload is never lost by a check."""
+    try:
+        schedule(resource["id"])
+    except Exception:  # noqa: BLE001 - the upload itself already succeeded
+        model.Session.rollback()
+        log.exception("could not check resource %s", resource.get("id"))
+
+
+def get_check(resource_id: str) -> Optional[ResourceCheck]:
+    """The stored check of a resource, if any."""
+    return model.Session.get(ResourceCheck, resource_id)
+
+
+def is_stale(row: ResourceCheck, resource: dict[str, Any], pkg_dict: dict[str, Any]) -> bool:
+    """True if the file, the standard or the reference period changed since the check."""
+    return row.fingerprint != _fingerprint(resource, pkg_dict)

@@ -1,0 +1,81 @@
+"""Fixtures of the SDI tests: fixture files, standards, an OPD with a producer."""
+from __future__ import annotations
+
+import io
+import json
+import os
+from typing import Any
+
+import pytest
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+STANDARDS = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "standards")
+
+
+def fixture_path(name: str) -> str:
+    """Path of a file in tests/sdi/fixtures."""
+    return os.path.join(FIXTURES, name)
+
+
+def standard(name: str) -> dict[str, Any]:
+    """A shipped data standard (Table Schema) by name."""
+    with open(os.path.join(STANDARDS, f"{name}.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def indonesian(text: str) -> str:
+    """Translate a msgid with the compiled Indonesian catalog of this extension."""
+    return _catalog().gettext(text)
+
+
+def _catalog():
+    import gettext
+
+    from ckanext.satudata_blitar import i18n
+
+    return gettext.translation("ckanext-satudata_blitar", os.path.dirname(i18n.__file__),
+                               languages=["id"])
+
+
+class FakeUpload:
+    """What CKAN's uploader accepts as ``upload`` in ``resource_create`` (werkzeug-like)."""
+
+    def __init__(self, data: bytes, filename: str) -> None:
+        self.stream = io.BytesIO(data)
+        self.filename = filename
+        self.content_type = "text/csv"
+        self.mimetype = "text/csv"
+
+    def read(self, *args: Any) -> bytes:
+        return self.stream.read(*args)
+
+    def seek(self, *args: Any) -> int:
+        return self.stream.seek(*args)
+
+    def tell(self) -> int:
+        return self.stream.tell()
+
+    def save(self, dst: Any, buffer_size: int = 16384) -> None:
+        import shutil
+
+        self.stream.seek(0)
+        shutil.copyfileobj(self.stream, dst, buffer_size)
+
+
+@pytest.fixture
+def sdi_world(clean_db, with_plugins):
+    """An OPD with an editor (producer), a Walidata, a sysadmin and a stranger."""
+    from ckan.tests import factories, helpers
+
+    producer = factories.UserWithToken(name="produsen_dinkes")
+    walidata = factories.UserWithToken(name="walidata_kominfo")
+    stranger = factories.UserWithToken(name="orang_lain")
+    sysadmin = factories.SysadminWithToken(name="admin_portal")
+    org = factories.Organization(name="dinkes", users=[
+        {"name": producer["name"], "capacity": "editor"}])
+    try:
+        helpers.call_action("satudata_role_assign", user=walidata["name"], role="walidata")
+    except KeyError:  # lifecycle not installed: the Walidata is then a sysadmin only
+        pass
+    return {"producer": producer, "walidata": walidata, "stranger": stranger,
+            "sysadmin": sysadmin, "org": org}
