@@ -68,6 +68,10 @@ setup(
         "ckan.plugins": [
             "satudata_blitar = ckanext.satudata_blitar.plugin:SatudataBlitarPlugin",
             "satudata_search = ckanext.satudata_blitar.search.plugin:SatudataSearchPlugin",
+            "satudata_harvest = ckanext.satudata_blitar.harvest_plugin:SatudataHarvestPlugin",
+        ],
+        "ckan.rdf.profiles": [
+            "satudata_sdi = ckanext.satudata_blitar.dcat:SatudataSDIProfile",
         ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",
