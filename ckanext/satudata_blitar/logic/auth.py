@@ -187,3 +187,26 @@ def package_owner_org_update(next_auth: AuthFunction, context: Context,
                              data_dict: DataDict) -> AuthResult:
     """A locked dataset cannot move to another OPD."""
     return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_patch(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Locked datasets cannot be patched."""
+    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_revise(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Locked datasets cannot be revised."""
+    match = data_dict.get("match") or {}
+    ident = match.get("id") or match.get("name") if isinstance(match, dict) else None
+    return _locked(next_auth, context, data_dict, _pkg_or_none(ident))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def resource_patch(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Resources of a locked dataset cannot be patched."""
+    return _locked(next_auth, context, data_dict, _resource_pkg(data_dict))
