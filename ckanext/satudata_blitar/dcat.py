@@ -234,6 +234,10 @@ def dcat_json_extra(d: DatasetDict) -> dict[str, Any]:
     standard = _value(d, SCHEMA_KEYS["standard"])
     if standard:
         extra["conformsTo"] = standard_info(standard)["title"]
+    contact = {"fn": _value(d, "maintainer"), "hasEmail": _value(d, "maintainer_email"),
+               "hasTelephone": _value(d, SCHEMA_KEYS["phone"])}
+    if any(contact.values()):
+        extra["contactPoint"] = {k: v for k, v in contact.items() if v}
     org = d.get("organization") or {}
     if org:
         extra["publisher"] = {"name": org.get("title") or org.get("name"),

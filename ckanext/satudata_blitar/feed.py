@@ -253,8 +253,7 @@ def dcat_datasets_list(next_action: Any, context: Context,
     out = []
     for pkg in results:
         item = converters.ckan_to_dcat(pkg)
-        for key, value in dcat_json_extra(pkg).items():
-            if not item.get(key):
-                item[key] = value
+        # the OPD is the publisher (the converter falls back to the maintainer)
+        item.update(dcat_json_extra(pkg))
         out.append(item)
     return out

@@ -1,0 +1,41 @@
+"""Fixtures of the harvester tests: an SDI dataset and datasets in the states harvesters meet."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ckan.tests import factories, helpers
+
+from harvest_support import SDI_FIELDS, walk, withdraw
+
+
+@pytest.fixture
+def harvest_world(clean_db, with_request_context) -> dict[str, Any]:
+    """One OPD, one sector and datasets in the states a harvester may meet.
+
+    ``published`` (full SDI metadata, in sector ``kependudukan``), ``draft``, ``validated``
+    (still private), ``withdrawn`` (published once, then withdrawn).
+    """
+    sysadmin = factories.Sysadmin()
+    org = factories.Organization(name="dispendukcapil", title="Dinas Kependudukan dan "
+                                 "Pencatatan Sipil")
+    group = factories.Group(name="kependudukan", title="Kependudukan")
+    common = {"owner_org": org["id"], "user": sysadmin}
+
+    published = factories.Dataset(
+        name="penduduk-kelurahan-2025", title="Jumlah Penduduk menurut Kelurahan, 2025",
+        tags=[{"name": "penduduk"}, {"name": "kelurahan"}], groups=[{"name": group["name"]}],
+        resources=[{"url": "http://example.com/penduduk.csv", "format": "CSV",
+                    "name": "Penduduk 2025"}],
+        **SDI_FIELDS, **common)
+    walk(published["id"], "published")
+    draft = factories.Dataset(name="draf-rahasia", title="Draf rahasia", **common)
+    validated = factories.Dataset(name="sudah-divalidasi", title="Sudah divalidasi", **common)
+    walk(validated["id"], "validated")
+    withdrawn = factories.Dataset(name="ditarik-2024", title="Ditarik 2024", **common)
+    walk(withdrawn["id"], "published")
+    withdraw(withdrawn["id"], reason="RAHASIA-ALASAN-INTERNAL")
+    return {"sysadmin": sysadmin, "org": org, "group": group,
+            "published": helpers.call_action("package_show", id=published["id"]),
+            "draft": draft, "validated": validated, "withdrawn": withdrawn}
