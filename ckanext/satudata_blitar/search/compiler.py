@@ -31,6 +31,7 @@ NUMERIC_FIELDS = frozenset({"num_resources", "num_tags"})
 _NGRAM_SOURCES = {"name_ngram": "name", "title_ngram": "title"}
 _FIELD_RE = re.compile(r"^[A-Za-z0-9_.\-@]+$")
 
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?")
 _DATE_MATH_RE = re.compile(r"([+-])(\d+)([A-Z]+)|/([A-Z]+)")
 _UNITS = {
     "YEAR": "years", "YEARS": "years", "MONTH": "months", "MONTHS": "months",
@@ -54,7 +55,7 @@ def parse_date(value: str, now: Optional[datetime.datetime] = None) -> datetime.
     if text.startswith("NOW"):
         base, math = now, text[3:]
     else:
-        m = re.match(r"^[0-9T:.\-Z]+?(?=[+/]|-\d+[A-Z]|$)", text)
+        m = _ISO_RE.match(text)
         if not m:
             raise SearchQueryError(f"Invalid date {value!r}")
         try:

@@ -296,8 +296,10 @@ class _Parser:
         tok = self._next()
         if tok.kind == _LPAREN:
             node = self._seq(field)
-            if self._next().kind != _RPAREN:
+            closing = self._peek()
+            if closing is None or closing.kind != _RPAREN:
                 raise SearchQueryError(f"Missing ')' for '(' at position {tok.pos}")
+            self._next()
             return node
         if tok.kind == "FIELD":
             nxt = self._peek()
