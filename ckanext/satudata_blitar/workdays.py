@@ -147,3 +147,47 @@ def deadline(start: dt.date, count: int, pauses: Iterable[Pause] = (),
     for p_from, p_until in pauses:
         lost += working_days_between(p_from, p_until or today)
     return add_working_days(start, count + lost)
+
+
+# -- data freshness (SOP step 5: "sesuai frekuensi data") -----------------------------------------
+#: update interval of each frequency of the SDI schema, as (months, days)
+FREQUENCY_INTERVALS: dict[str, tuple[int, int]] = {
+    "harian": (0, 1),
+    "mingguan": (0, 7),
+    "bulanan": (1, 0),
+    "triwulanan": (3, 0),
+    "semesteran": (6, 0),
+    "tahunan": (12, 0),
+    "dua_tahunan": (24, 0),
+}
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+            31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def next_update_due(frequency: Optional[str], last_update: dt.date,
+                    period_end_year: Optional[int] = None) -> Optional[dt.date]:
+    """When a dataset's next update is due from its frequency (``None``: no fixed rhythm).
+
+    One interval after the later of the last update and the end of the reference period
+    (yearly data for 2025 updated in March 2026 is due again in March 2027), moved to the
+    next working day when it falls on a day off. ``insidental`` and
+    ``lebih_dari_dua_tahunan`` have no due date.
+    """
+    interval = FREQUENCY_INTERVALS.get((frequency or "").strip().lower())
+    if interval is None:
+        return None
+    base = last_update
+    if period_end_year:
+        base = max(base, dt.date(period_end_year, 12, 31))
+    months, days = interval
+    due = _add_months(base, months) + dt.timedelta(days=days)
+    while not is_working_day(due):
+        due += dt.timedelta(days=1)
+    return due

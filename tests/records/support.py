@@ -1,0 +1,118 @@
+"""A small world for the SOP record tests: two OPDs and a user in every role."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+import sqlalchemy as sa
+
+import ckan.model as model
+from ckan.tests import factories, helpers
+
+from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar.model.lifecycle import AuditEntry, DatasetStatus
+
+from .conftest import make_pdf, upload
+
+#: every role of the permission matrices
+ROLES = ("anonymous", "plain_user", "other_opd", "opd_member", "opd_editor", "opd_admin",
+         "walidata", "pembina", "sekretariat", "sysadmin")
+
+NIP = "198001012005011001"
+
+
+def make_world() -> dict[str, Any]:
+    """OPD A (member, editor, admin), OPD B (its admin is ``other_opd``), SOP roles, sysadmin."""
+    users = {name: factories.User(name=f"rec_{name}")
+             for name in ROLES if name not in ("anonymous", "sysadmin")}
+    users["sysadmin"] = factories.Sysadmin(name="rec_sysadmin")
+    org_a = factories.Organization(name="dinas-kesehatan", title="Dinas Kesehatan", users=[
+        {"name": users["opd_member"]["name"], "capacity": "member"},
+        {"name": users["opd_editor"]["name"], "capacity": "editor"},
+        {"name": users["opd_admin"]["name"], "capacity": "admin"},
+    ])
+    org_b = factories.Organization(name="dinas-pendidikan", title="Dinas Pendidikan", users=[
+        {"name": users["other_opd"]["name"], "capacity": "admin"},
+    ])
+    for role in lifecycle.PORTAL_ROLES:
+        helpers.call_action("satudata_role_assign", user=users[role]["name"], role=role)
+    return {"users": users, "org_a": org_a, "org_b": org_b}
+
+
+def user_name(world: dict[str, Any], role: str) -> Optional[str]:
+    return None if role == "anonymous" else world["users"][role]["name"]
+
+
+def ctx(world: dict[str, Any], role: str) -> dict[str, Any]:
+    """Context that goes through auth as ``role``."""
+    return {"user": user_name(world, role) or "", "ignore_auth": False, "model": model}
+
+
+def allowed(world: dict[str, Any], role: str, auth: str, **data: Any) -> bool:
+    """Whether ``role`` passes the auth function ``auth``."""
+    try:
+        helpers.call_auth(auth, {"user": user_name(world, role) or "", "model": model}, **data)
+    except Exception as e:  # NotAuthorized
+        if type(e).__name__ != "NotAuthorized":
+            raise
+        return False
+    return True
+
+
+def dataset(world: dict[str, Any], state: str = lifecycle.DRAFT, org: str = "org_a",
+            **kwargs: Any) -> dict[str, Any]:
+    """A dataset of an OPD, walked by the system to ``state`` (validate with a letter)."""
+    pkg = factories.Dataset(owner_org=world[org]["id"], **kwargs)
+    order = [lifecycle.SUBMITTED, lifecycle.VERIFIED, lifecycle.VALIDATED, lifecycle.PUBLISHED]
+    steps = {lifecycle.SUBMITTED: "submit", lifecycle.VERIFIED: "verify",
+             lifecycle.VALIDATED: "validate", lifecycle.PUBLISHED: "publish"}
+    if state == lifecycle.DRAFT:
+        return pkg
+    for target in order[:order.index(state) + 1]:
+        extra: dict[str, Any] = {}
+        if target == lifecycle.VALIDATED:
+            extra["letter_ref"] = letter(world, [pkg["id"]], org=org)["id"]
+        helpers.call_action(f"satudata_dataset_{steps[target]}", id=pkg["id"], **extra)
+    return pkg
+
+
+_counter = [0]
+
+
+def letter(world: dict[str, Any], datasets: list[str], org: str = "org_a",
+           **kwargs: Any) -> dict[str, Any]:
+    """Record a validation letter as the system."""
+    _counter[0] += 1
+    data = {
+        "owner_org": world[org]["id"], "number": f"000.5/{_counter[0]}/410.111/2026",
+        "letter_date": "2026-11-02", "subject": "Validasi data sektoral",
+        "signatory_name": "Dr. Sri Wahyuni", "signatory_nip": NIP,
+        "signatory_position": "Kepala Dinas", "signatory_acting": "",
+        "datasets": datasets, "upload": upload(make_pdf()),
+    }
+    data.update(kwargs)
+    return helpers.call_action("satudata_validation_letter_create", **data)
+
+
+def set_audit_time(package_id: str, transition: str, when: dt.datetime, nth: int = 0) -> None:
+    """Move the ``nth`` audit row of a transition (and the status ``since``) to ``when`` (UTC)."""
+    rows = (model.Session.query(AuditEntry)
+            .filter(AuditEntry.package_id == package_id, AuditEntry.transition == transition)
+            .order_by(AuditEntry.timestamp).all())
+    rows[nth].timestamp = when
+    status = model.Session.get(DatasetStatus, package_id)
+    if status is not None and status.last_transition == transition:
+        status.since = when
+    model.Session.commit()
+
+
+def count(table: str) -> int:
+    return model.Session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def item_row(code: str, org: str, **kw: Any) -> dict[str, Any]:
+    row = {"code": code, "name": f"Data {code}", "owner_org": org, "frequency": "tahunan",
+           "data_type": "statistik", "data_standard": "", "unit": "orang", "priority": "ya",
+           "notes": ""}
+    row.update(kw)
+    return row
