@@ -37,33 +37,18 @@ def _catalog():
                                languages=["id"])
 
 
-class FakeUpload:
-    """What CKAN's uploader accepts as ``upload`` in ``resource_create`` (werkzeug-like)."""
+def upload(data: bytes | str, filename: str):
+    """An uploaded file as CKAN's uploader receives it from a form (werkzeug FileStorage)."""
+    from werkzeug.datastructures import FileStorage
 
-    def __init__(self, data: bytes, filename: str) -> None:
-        self.stream = io.BytesIO(data)
-        self.filename = filename
-        self.content_type = "text/csv"
-        self.mimetype = "text/csv"
-
-    def read(self, *args: Any) -> bytes:
-        return self.stream.read(*args)
-
-    def seek(self, *args: Any) -> int:
-        return self.stream.seek(*args)
-
-    def tell(self) -> int:
-        return self.stream.tell()
-
-    def save(self, dst: Any, buffer_size: int = 16384) -> None:
-        import shutil
-
-        self.stream.seek(0)
-        shutil.copyfileobj(self.stream, dst, buffer_size)
+    if isinstance(data, str):
+        with open(fixture_path(data), "rb") as f:
+            data = f.read()
+    return FileStorage(stream=io.BytesIO(data), filename=filename)
 
 
 @pytest.fixture
-def sdi_world(clean_db, with_plugins):
+def sdi_world(with_plugins, clean_db):
     """An OPD with an editor (producer), a Walidata, a sysadmin and a stranger."""
     from ckan.tests import factories, helpers
 
@@ -79,3 +64,12 @@ def sdi_world(clean_db, with_plugins):
         pass
     return {"producer": producer, "walidata": walidata, "stranger": stranger,
             "sysadmin": sysadmin, "org": org}
+
+
+def call(action: str, **kwargs: Any) -> Any:
+    """``helpers.call_action`` as the site user (activity needs a user; auth is skipped)."""
+    import ckan.plugins.toolkit as tk
+    from ckan.tests import helpers
+
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    return helpers.call_action(action, context={"user": site_user}, **kwargs)

@@ -289,27 +289,29 @@ def _precheck_xlsx(path: str, state: _State) -> list[str]:
     import openpyxl
 
     small = os.path.getsize(path) <= 20 * 1024 * 1024
-    try:
-        book = openpyxl.load_workbook(path, read_only=not small, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - corrupt workbooks raise many types
-        state.add(m.issue("file-unreadable", note=type(exc).__name__))
-        raise _Stop()
-    try:
-        sheet = book.worksheets[0]
-        state.sheet = sheet.title
-        if len(book.worksheets) > 1:
-            state.add(m.issue("xlsx-sheets", m.WARNING, count=len(book.worksheets),
-                              sheet=sheet.title))
-        if small:
-            merged = [str(r) for r in sheet.merged_cells.ranges if r.min_row <= 1]
-            if merged:
-                state.add(m.issue("xlsx-merged-header", cells=", ".join(merged[:5])))
-                raise _Stop()
-        rows = sheet.iter_rows(min_row=1, max_row=2, values_only=True)
-        header = next(rows, None)
-        first = next(rows, None)
-    finally:
-        book.close()
+    # a file object: CKAN stores uploads without an extension, which openpyxl refuses by name
+    with open(path, "rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=not small, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - corrupt workbooks raise many types
+            state.add(m.issue("file-unreadable", note=type(exc).__name__))
+            raise _Stop()
+        try:
+            sheet = book.worksheets[0]
+            state.sheet = sheet.title
+            if len(book.worksheets) > 1:
+                state.add(m.issue("xlsx-sheets", m.WARNING, count=len(book.worksheets),
+                                  sheet=sheet.title))
+            if small:
+                merged = [str(r) for r in sheet.merged_cells.ranges if r.min_row <= 1]
+                if merged:
+                    state.add(m.issue("xlsx-merged-header", cells=", ".join(merged[:5])))
+                    raise _Stop()
+            rows = sheet.iter_rows(min_row=1, max_row=2, values_only=True)
+            header = next(rows, None)
+            first = next(rows, None)
+        finally:
+            book.close()
     if not header or all(c is None for c in header):
         state.add(m.issue("file-empty"))
         raise _Stop()

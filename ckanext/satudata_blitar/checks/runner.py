@@ -139,7 +139,7 @@ def schedule(resource_id: str, *, force_sync: bool = False) -> Optional[dict[str
     row.requested = datetime.datetime.utcnow()
     model.Session.commit()
     job = tk.enqueue_job(run_check_job, [resource_id], title=f"satudata check {resource_id}",
-                         queue=config.job_queue(), rq_kwargs={"job_timeout": 3600})
+                         queue=config.job_queue(), rq_kwargs={"timeout": 3600})
     row = model.Session.get(ResourceCheck, resource_id)
     if row is not None and row.status == "pending":
         row.job_id = job.id

@@ -34,9 +34,13 @@ def _field_label(name: str) -> str:
         schema = scheming_get_dataset_schema("dataset")
     except Exception:  # noqa: BLE001 - scheming not loaded: plain field names
         schema = None
+    try:
+        lang = tk.h.lang()
+    except RuntimeError:  # outside a request (jobs, CLI): the portal's default language
+        lang = tk.config.get("ckan.locale_default") or "id"
     for field in (schema or {}).get("dataset_fields", []):
         if field["field_name"] == name:
-            return scheming_language_text(field.get("label")) or name
+            return scheming_language_text(field.get("label"), prefer_lang=lang) or name
     return name
 
 
