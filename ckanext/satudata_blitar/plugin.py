@@ -13,24 +13,33 @@ from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.satudata_blitar import i18n as _i18n_pkg
 from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar.checks import runner as _checks_runner
+from ckanext.satudata_blitar.checks import wiring as _sdi
 
 
 @tk.blanket.config_declarations
-@tk.blanket.actions
-@tk.blanket.auth_functions
-@tk.blanket.helpers
+# actions/auth/helpers: the blanket modules (logic/action.py, logic/auth.py, helpers.py) merged
+# with the SDI checks' own modules by checks/wiring.py; keep the wiring functions as subjects.
+@tk.blanket.actions(_sdi.actions)
+@tk.blanket.auth_functions(_sdi.auth_functions)
+@tk.blanket.helpers(_sdi.helpers)
+@tk.blanket.validators(_sdi.validators)
+@tk.blanket.blueprints(_sdi.blueprints)
 @tk.blanket.cli
 class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
 
     # IConfigurer
     def update_config(self, config_):
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "satudata_blitar")
+        # submit requires complete SDI metadata and passing data checks (issue 5)
+        _sdi.register_submit_checker()
 
     # ITranslation
     def i18n_directory(self) -> str:
@@ -58,3 +67,10 @@ class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
         if pkg is not None and lifecycle.is_governed(pkg):
             pkg_dict["satudata_state"] = lifecycle.get_state(pkg)
         return pkg_dict
+
+    # IResourceController (SDI data-standard check of CSV/XLSX uploads; never raises)
+    def after_resource_create(self, context, resource):
+        _checks_runner.after_resource_change(context, resource)
+
+    def after_resource_update(self, context, resource):
+        _checks_runner.after_resource_change(context, resource)
