@@ -72,6 +72,75 @@ for _org in ORGANIZATIONS:
 
 COMMON_META = {
     "license_id": "cc-by",
+    "frequency": "tahunan",
+    "periode_referensi_mulai": "2025",
+    "cakupan_wilayah": ["35.72"],
+    "cara_pengumpulan_data": "KOMPILASI_PRODUK_ADMINISTRASI",
+    "ukuran": "Jumlah",
+}
+
+# SDI metadata per dataset (concept, definition, unit, standard, contact) — merged into DATASETS
+SDI_META: dict[str, dict[str, Any]] = {
+    "jumlah-penduduk-menurut-kelurahan-dan-jenis-kelamin-2025": {
+        "standar_data": "penduduk-kelurahan-jenis-kelamin", "id_sds": "SP00001.00.00",
+        "konsep": "Penduduk",
+        "definisi": "Semua orang yang berdomisili di wilayah Kota Blitar dan tercatat dalam "
+                    "database kependudukan, menurut jenis kelamin.",
+        "satuan": "Jiwa", "klasifikasi": "Kelurahan; jenis kelamin",
+        "sumber_data": "Database kependudukan (SIAK) Dispendukcapil Kota Blitar",
+        "ms_keg": [{"judul_kegiatan": "Pencatatan Administrasi Kependudukan", "tahun": "2025",
+                    "jenis_statistik": "STATISTIK_SEKTORAL",
+                    "cara_pengumpulan_data": "KOMPILASI_PRODUK_ADMINISTRASI",
+                    "instansi_penyelenggara": "Dinas Kependudukan dan Pencatatan Sipil Kota Blitar",
+                    "frekuensi": "semesteran"}],
+        "ms_ind": [{"nama": "Jumlah penduduk", "konsep": "Penduduk",
+                    "definisi": "Jumlah orang yang berdomisili di Kota Blitar.",
+                    "ukuran": "Jumlah", "satuan": "Jiwa", "level_estimasi": "Kelurahan"}],
+    },
+    "jumlah-kepala-keluarga-menurut-kecamatan-2025": {
+        "standar_data": "kepala-keluarga-kecamatan", "konsep": "Kepala keluarga",
+        "definisi": "Orang yang tercatat sebagai kepala keluarga pada kartu keluarga.",
+        "satuan": "KK", "klasifikasi": "Kecamatan",
+        "sumber_data": "Database kependudukan (SIAK) Dispendukcapil Kota Blitar",
+    },
+    "jumlah-fasilitas-kesehatan-menurut-kecamatan-2025": {
+        "standar_data": "fasilitas-kesehatan-kecamatan", "konsep": "Fasilitas pelayanan kesehatan",
+        "definisi": "Tempat penyelenggaraan upaya pelayanan kesehatan (rumah sakit, puskesmas, "
+                    "puskesmas pembantu, posyandu, apotek) yang beroperasi di Kota Blitar.",
+        "satuan": "Unit", "klasifikasi": "Kecamatan; jenis fasilitas",
+        "sumber_data": "Profil Kesehatan Dinas Kesehatan Kota Blitar",
+    },
+    "cakupan-imunisasi-dasar-lengkap-menurut-kecamatan-2025": {
+        "standar_data": "imunisasi-dasar-kecamatan", "konsep": "Imunisasi dasar lengkap",
+        "definisi": "Bayi usia 0–11 bulan yang telah mendapat imunisasi HB0, BCG, DPT-HB-Hib, "
+                    "polio, IPV dan campak-rubela sesuai jadwal.",
+        "satuan": "Bayi; persen", "ukuran": "Jumlah; persentase", "klasifikasi": "Kecamatan",
+        "sumber_data": "Laporan imunisasi puskesmas, Dinas Kesehatan Kota Blitar",
+    },
+    "jumlah-sekolah-murid-dan-guru-menurut-jenjang-2025": {
+        "standar_data": "sekolah-jenjang-kecamatan", "konsep": "Satuan pendidikan",
+        "definisi": "Sekolah formal (SD, SMP, SMA/SMK), murid terdaftar dan guru aktif.",
+        "satuan": "Sekolah; orang", "klasifikasi": "Kecamatan; jenjang pendidikan",
+        "sumber_data": "Data Pokok Pendidikan (Dapodik)",
+    },
+    "angka-partisipasi-sekolah-2025": {
+        "standar_data": "angka-partisipasi-sekolah", "konsep": "Angka partisipasi sekolah",
+        "definisi": "Persentase penduduk kelompok umur tertentu yang sedang bersekolah.",
+        "satuan": "Persen", "ukuran": "Rasio", "klasifikasi": "Kelompok umur",
+        "sumber_data": "Dinas Pendidikan Kota Blitar", "cara_pengumpulan_data": "SURVEI",
+    },
+    "titik-akses-internet-publik-menurut-kelurahan-2025": {
+        "standar_data": "titik-wifi-publik-kelurahan", "konsep": "Akses internet publik",
+        "definisi": "Titik akses wifi gratis yang dikelola Pemerintah Kota Blitar.",
+        "satuan": "Titik", "klasifikasi": "Kelurahan",
+        "sumber_data": "Inventaris jaringan Diskominfotik Kota Blitar",
+    },
+    "titik-wifi-publik-menurut-kelurahan-2024": {
+        "standar_data": "titik-wifi-publik-kelurahan", "konsep": "Akses internet publik",
+        "definisi": "Titik akses wifi gratis yang dikelola Pemerintah Kota Blitar.",
+        "satuan": "Titik", "klasifikasi": "Kelurahan", "periode_referensi_mulai": "2024",
+        "sumber_data": "Inventaris jaringan Diskominfotik Kota Blitar",
+    },
 }
 
 # target: the lifecycle state the demo takes the dataset to (see _walk)
@@ -145,7 +214,7 @@ DATASETS: list[dict[str, Any]] = [
         "tags": ["internet", "wifi publik"],
         "notes": "Edisi 2024, ditarik dari publikasi karena digantikan data 2025 "
                  "(angka ilustratif).",
-        "file": "titik_wifi_publik_kelurahan_2025.csv", "target": "withdrawn",
+        "file": "titik_wifi_publik_kelurahan_2024.csv", "target": "withdrawn",
     },
 ]
 
@@ -204,10 +273,16 @@ def load() -> None:
         producer = LocalCKAN(username=f"{d['owner_org']}-produsen")
         data = {k: v for k, v in d.items() if k not in ("file", "target", "groups", "tags")}
         data["tags"] = [{"name": t} for t in d["tags"]]
-        data["groups"] = [{"name": g} for g in d["groups"]]
         data["private"] = True
         data.update(COMMON_META)
+        data.update(SDI_META[d["name"]])
+        org = next(o for o in ORGANIZATIONS if o["name"] == d["owner_org"])
+        data.setdefault("maintainer", f"Pengelola Data {org['title']}")
+        data.setdefault("maintainer_email", f"data.{d['owner_org']}@demo.satudata.blitarkota.go.id")
         pkg = producer.call_action("package_create", data)
+        for group in d["groups"]:  # sectors are curated by the portal, not by the OPD
+            site.call_action("member_create", {"id": group, "object": pkg["id"],
+                                               "object_type": "package", "capacity": "public"})
         path = os.path.join(DATA, d["file"])
         with open(path, "rb") as f:
             producer.call_action("resource_create", {
@@ -230,14 +305,70 @@ PATHS: dict[str, list[tuple[str, str, dict[str, str]]]] = {
     "validated": [_SUBMIT, _VERIFY, _VALIDATE],
     "published": [_SUBMIT, _VERIFY, _VALIDATE, _PUBLISH],
     "returned": [_SUBMIT, ("return", "walidata", {
-        "reason_category": "metadata_tidak_lengkap",
-        "reason": "Definisi dan satuan angka partisipasi sekolah belum diisi; lengkapi "
-                  "metadata MS-Ind lalu ajukan kembali.",
+        "reason_category": "data_tidak_valid",
+        "reason": "APS kelompok umur 16-18 (86,4) tidak sama dengan hasil Dapodik; periksa "
+                  "kembali angkanya lalu ajukan ulang.",
     })],
     "withdrawn": [_SUBMIT, _VERIFY, _VALIDATE, _PUBLISH, ("withdraw", "walidata", {
         "reason": "Digantikan oleh data edisi 2025.",
     })],
 }
+
+
+def _letter_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with ``lines`` of text: the demo's stand-in for a signed letter."""
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    text = "BT /F1 11 Tf 72 770 Td 15 TL " + " ".join(
+        f"({esc(line)}) Tj T*" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        f"<< /Length {len(text.encode('latin-1'))} >>\nstream\n{text}\nendstream",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
+            f"startxref\n{xref}\n%%EOF\n").encode()
+    return out
+
+
+def _record_letter(d: dict[str, Any], pkg: dict[str, Any], number: str) -> None:
+    """The Kepala OPD records the validation letter covering the dataset (SOP step 8)."""
+    import datetime as dt
+    import io
+
+    from ckanapi import LocalCKAN
+
+    org = next(o for o in ORGANIZATIONS if o["name"] == d["owner_org"])
+    signatory = f"Kepala {org['title']} (demo)"
+    pdf = _letter_pdf([
+        "PEMERINTAH KOTA BLITAR", org["title"].upper(), "",
+        f"Nomor  : {number}", "Perihal: Validasi data sektoral", "",
+        "Dengan ini kami menyatakan bahwa data berikut telah sesuai dan disetujui",
+        "untuk dipublikasikan pada Portal Satu Data Kota Blitar:", "",
+        f"- {d['title']}", "", signatory, "NIP 197001011995031001",
+        "(surat contoh untuk demo, bukan dokumen resmi)",
+    ])
+    LocalCKAN(username=f"{d['owner_org']}-kepala").call_action(
+        "satudata_validation_letter_create", {
+            "owner_org": d["owner_org"], "number": number,
+            "letter_date": dt.date.today().isoformat(),
+            "subject": "Validasi data sektoral untuk dipublikasikan",
+            "signatory_name": signatory, "signatory_nip": "197001011995031001",
+            "signatory_position": f"Kepala {org['title']}",
+            "datasets": [pkg["id"]],
+        }, files={"upload": ("surat-validasi.pdf", io.BytesIO(pdf))})
 
 
 def _walk(d: dict[str, Any], pkg: dict[str, Any]) -> None:
@@ -248,6 +379,8 @@ def _walk(d: dict[str, Any], pkg: dict[str, Any]) -> None:
     for transition, actor, extra in PATHS[d["target"]]:
         user = actor.format(org=d["owner_org"])
         params = {k: v.format(letter=letter) for k, v in extra.items()}
+        if transition == "validate":
+            _record_letter(d, pkg, letter)
         LocalCKAN(username=user).call_action(
             f"satudata_dataset_{transition}", {"id": pkg["id"], **params})
         log.info("  %s: %s by %s", d["name"], transition, user)
