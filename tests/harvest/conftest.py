@@ -39,3 +39,9 @@ def harvest_world(clean_db, with_request_context) -> dict[str, Any]:
     return {"sysadmin": sysadmin, "org": org, "group": group,
             "published": helpers.call_action("package_show", id=published["id"]),
             "draft": draft, "validated": validated, "withdrawn": withdrawn}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker of the real-client tests (``-m "not slow"`` skips them)."""
+    config.addinivalue_line(
+        "markers", "slow: starts real CKAN sites and harvesters (minutes, not seconds)")
