@@ -54,6 +54,7 @@ def test_valid_files_pass(name, std):
     ("wifi_bad_values.csv", "type-error", 2, "titik_wifi"),
     ("wifi_bad_values.csv", "extra-cell", 4, None),
     ("penduduk_mixed_numbers.csv", "number-format-indonesian", 3, "laki_laki"),
+    ("wifi_required_missing.csv", "required-missing", 2, "titik_wifi"),
 ])
 def test_invalid_files_name_row_and_column(name, code, row, column):
     std = "penduduk-kelurahan-jenis-kelamin" if name.startswith("penduduk") else WIFI
