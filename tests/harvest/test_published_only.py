@@ -56,3 +56,25 @@ def test_dcat_pages_and_feeds_hide_unpublished(app, harvest_world):
             resp = app.get(f"/dataset/{harvest_world[key]['id']}.{fmt}")
             assert resp.status_code in (403, 404), (key, fmt, resp.status_code)
     assert len(json.loads(texts[3])) == 1
+
+
+def test_more_harvester_queries_on_the_embedded_backend(app, harvest_world):
+    # ckanext-harvest: exclusions of organizations; ckanext-dcat: modified_since → [X TO NOW]
+    body = _api(app, "package_search", q="*:*", sort="id asc", rows=100,
+                fq="+capacity:public -organization:nope -organization:nope2 +state:(active)").json
+    assert [d["name"] for d in body["result"]["results"]] == ["penduduk-kelurahan-2025"]
+    body = _api(app, "package_search", q="*:*", fq="-organization:dispendukcapil").json
+    assert body["result"]["count"] == 0
+    text = app.get("/catalog.ttl?modified_since=2020-01-01T00:00:00Z").get_data(as_text=True)
+    assert harvest_world["published"]["id"] in text
+    text = app.get("/catalog.ttl?modified_since=2999-01-01T00:00:00Z").get_data(as_text=True)
+    assert harvest_world["published"]["id"] not in text
+    items = json.loads(app.get("/dcat.json?modified_since=2020-01-01").get_data(as_text=True))
+    assert [i["identifier"] for i in items] == [harvest_world["published"]["id"]]
+
+
+def test_unparseable_fq_fails_loudly(app, harvest_world):
+    resp = app.get("/api/3/action/package_search",
+                   query_string={"fq": "metadata_modified:[2020-01-01T00:00:00Z TO"})
+    assert resp.status_code in (400, 409), resp.status_code
+    assert not resp.json["success"]
