@@ -15,16 +15,19 @@ from ckanext.satudata_blitar import i18n as _i18n_pkg
 from ckanext.satudata_blitar import lifecycle
 from ckanext.satudata_blitar.checks import runner as _checks_runner
 from ckanext.satudata_blitar.checks import wiring as _sdi
+from ckanext.satudata_blitar import records as _records
+from ckanext.satudata_blitar.logic import records as _records_logic
+from ckanext.satudata_blitar import records_views as _records_views
 
 
 @tk.blanket.config_declarations
 # actions/auth/helpers: the blanket modules (logic/action.py, logic/auth.py, helpers.py) merged
 # with the SDI checks' own modules by checks/wiring.py; keep the wiring functions as subjects.
-@tk.blanket.actions(_sdi.actions)
-@tk.blanket.auth_functions(_sdi.auth_functions)
+@tk.blanket.actions(lambda: {**_sdi.actions(), **_records_logic.get_actions()})  # + SOP records
+@tk.blanket.auth_functions(lambda: {**_sdi.auth_functions(), **_records_logic.get_auth_functions()})  # + SOP records
 @tk.blanket.helpers(_sdi.helpers)
 @tk.blanket.validators(_sdi.validators)
-@tk.blanket.blueprints(_sdi.blueprints)
+@tk.blanket.blueprints(lambda: [*_sdi.blueprints(), _records_views.records])  # + SOP records
 @tk.blanket.cli
 class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
@@ -40,6 +43,8 @@ class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
         tk.add_resource("assets", "satudata_blitar")
         # submit requires complete SDI metadata and passing data checks (issue 5)
         _sdi.register_submit_checker()
+        # validate requires a validation letter covering the dataset (issue 6)
+        lifecycle.set_letter_checker(_records.letter_checker)
 
     # ITranslation
     def i18n_directory(self) -> str:
