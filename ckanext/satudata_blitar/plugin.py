@@ -15,6 +15,7 @@ from ckanext.satudata_blitar import i18n as _i18n_pkg
 from ckanext.satudata_blitar import lifecycle
 from ckanext.satudata_blitar.checks import runner as _checks_runner
 from ckanext.satudata_blitar.checks import wiring as _sdi
+from ckanext.satudata_blitar.views import helpers as _workflow_helpers
 from ckanext.satudata_blitar import records as _records
 from ckanext.satudata_blitar.logic import records as _records_logic
 from ckanext.satudata_blitar import records_views as _records_views
@@ -25,7 +26,7 @@ from ckanext.satudata_blitar import records_views as _records_views
 # with the SDI checks' own modules by checks/wiring.py; keep the wiring functions as subjects.
 @tk.blanket.actions(lambda: {**_sdi.actions(), **_records_logic.get_actions()})  # + SOP records
 @tk.blanket.auth_functions(lambda: {**_sdi.auth_functions(), **_records_logic.get_auth_functions()})  # + SOP records
-@tk.blanket.helpers(_sdi.helpers)
+@tk.blanket.helpers(lambda: {**_sdi.helpers(), **_workflow_helpers.HELPERS})  # + workflow pages
 @tk.blanket.validators(_sdi.validators)
 @tk.blanket.blueprints(lambda: [*_sdi.blueprints(), _records_views.records])  # + SOP records
 @tk.blanket.cli

@@ -1,0 +1,378 @@
+"""Pages of the SOP roles. Each view checks who may open it, calls the actions and renders.
+
+=====================================  ==========================================================
+``/satudata/dataset-saya``             OPD staff: the OPD's datasets by state (Dataset Saya)
+``/satudata/antrean``                  Walidata: review queue across OPDs, working-day deadlines
+``/satudata/dataset/<id>/<action>``    confirmation form of a transition (GET) and the step (POST)
+``/satudata/surat-validasi``           validation letters the user may read
+``/satudata/surat-validasi/baru``      Kepala OPD / Walidata: record a letter with its PDF
+``/satudata/surat-validasi/<id>/pdf``  the signed PDF
+``/satudata/pembina``                  Pembina Data (and the other SOP roles): overview of OPDs
+``/satudata/sekretariat``              Sekretariat SDI: Daftar Data, statements, report
+=====================================  ==========================================================
+"""
+from __future__ import annotations
+
+import datetime
+import os
+from typing import Any, Optional
+
+from flask import Blueprint, send_file
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar.views import data as d
+
+workflow = Blueprint("satudata_workflow", __name__, url_prefix="/satudata")
+
+
+# -- who may open what (delegates to the lifecycle's and records' rules) --------------------------
+def _user_obj() -> Optional[model.User]:
+    name = d.user_name()
+    return model.User.get(name) if name else None
+
+
+def _login_required() -> Optional[Any]:
+    if not d.user_name():
+        return tk.redirect_to("user.login", came_from=tk.request.full_path)
+    return None
+
+
+def _roles() -> set[str]:
+    return lifecycle.portal_roles(_user_obj())
+
+
+def _is_sysadmin() -> bool:
+    user = _user_obj()
+    return bool(user and user.sysadmin)
+
+
+def _form_data() -> dict[str, Any]:
+    return {k: v for k, v in tk.request.form.items() if k != "_csrf_token"}
+
+
+# -- Dataset Saya ---------------------------------------------------------------------------------
+def my_datasets() -> Any:
+    """The OPD's datasets by state: returned ones with the reason, failing checks, deadlines,
+    and a Submit button when submission is possible (else what is missing)."""
+    login = _login_required()
+    if login:
+        return login
+    orgs = d.user_organizations("read")
+    if not orgs:
+        return tk.abort(403, tk._("Dataset Saya is for the staff of an OPD (members of an "
+                                  "organization). Ask the portal administrator to add you "
+                                  "to your OPD."))
+    selected = tk.request.args.get("opd") or ""
+    if selected and selected not in {o["name"] for o in orgs}:
+        selected = ""
+    deadlines = d.deadlines_by_dataset()
+    groups: dict[str, list[dict[str, Any]]] = {s: [] for s in d.STATE_ORDER}
+    for org in orgs:
+        if selected and org["name"] != selected:
+            continue
+        for pkg in d.opd_datasets(org["id"]):
+            status = d.status_of(pkg["id"])
+            if status is None:
+                continue
+            entry: dict[str, Any] = {"pkg": pkg, "org": org, "status": status,
+                                     "deadline": deadlines.get(pkg["id"])}
+            if status["state"] == lifecycle.DRAFT:
+                entry["reason"] = d.last_reason(d.history(pkg["id"])) if status["returned"] \
+                    else None
+                entry["problems"] = d.submit_problems(pkg)
+                entry["checks"] = [c for c in d.resource_checks(pkg) if c["status"] != "passed"]
+            withdrawn = bool(entry.get("reason") and entry["reason"]["transition"] == "withdraw")
+            entry["badge"] = d.badge(status["state"], status["returned"], withdrawn)
+            entry["actions"] = d.actions_for(status, pkg["name"])
+            groups.setdefault(status["state"], []).append(entry)
+    overdue = sum(1 for items in groups.values() for e in items
+                  if e["deadline"] and e["deadline"].get("overdue"))
+    sections = [{"state": s, "label": lifecycle.state_label(s), "entries": groups.get(s, [])}
+                for s in d.STATE_ORDER]
+    return tk.render("satudata/workflow/my_datasets.html", {
+        "sections": sections, "orgs": orgs, "selected": selected, "overdue": overdue,
+        "letter_orgs": [o for o in orgs if o.get("capacity") == "admin"],
+    })
+
+
+# -- Walidata queue -------------------------------------------------------------------------------
+def queue() -> Any:
+    """Every OPD's datasets waiting for the Walidata, oldest first, with deadlines."""
+    login = _login_required()
+    if login:
+        return login
+    if lifecycle.WALIDATA not in _roles() and not _is_sysadmin():
+        return tk.abort(403, tk._("The review queue is for the Walidata."))
+    items = tk.get_action("satudata_queue_list")(d.context(), {})
+    orgs = {o["id"]: o for o in d.organizations()}
+    opd = tk.request.args.get("opd") or ""
+    state = tk.request.args.get("state") or ""
+    rows = []
+    for item in items:
+        org = orgs.get(item["owner_org"]) or {}
+        if opd and org.get("name") != opd:
+            continue
+        if state and item["state"] != state:
+            continue
+        rows.append(dict(item, org=org, badge=d.badge(item["state"], item.get("returned")),
+                         actions=d.actions_for(item, item["name"])))
+    return tk.render("satudata/workflow/queue.html", {
+        "rows": rows, "orgs": sorted(orgs.values(), key=lambda o: o.get("title") or o["name"]),
+        "opd": opd, "state": state,
+        "states": [(s, lifecycle.state_label(s)) for s in (lifecycle.SUBMITTED,
+                                                           lifecycle.VALIDATED)],
+        "overdue": sum(1 for r in rows if r.get("overdue")),
+    })
+
+
+# -- transitions ----------------------------------------------------------------------------------
+def transition(id: str, action: str) -> Any:
+    """Confirmation form of one transition (GET) and the transition itself (POST)."""
+    name = d.SLUG_TRANSITIONS.get(action)
+    if name is None:
+        return tk.abort(404, tk._("Unknown step"))
+    login = _login_required()
+    if login:
+        return login
+    try:
+        pkg = tk.get_action("package_show")(d.context(), {"id": id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Dataset not found"))
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Not authorized to see this dataset"))
+    status = d.status_of(pkg["id"]) or {}
+    if name not in (status.get("allowed_transitions") or []):
+        try:
+            tk.check_access(f"satudata_dataset_{name}", d.context(), {"id": pkg["id"]})
+        except tk.NotAuthorized as exc:
+            return tk.abort(403, str(exc) or tk._("You may not do this step."))
+        # allowed by role, but not in this state: say why on the form (POST gives the error)
+    errors: dict[str, list[str]] = {}
+    form: dict[str, Any] = {}
+    if tk.request.method == "POST":
+        form = _form_data()
+        payload = {"id": pkg["id"]}
+        for key in ("note", "reason", "reason_category", "letter_ref"):
+            if form.get(key):
+                payload[key] = form[key].strip()
+        try:
+            result = tk.get_action(f"satudata_dataset_{name}")(d.context(), payload)
+        except tk.ValidationError as exc:
+            errors = exc.error_dict  # type: ignore[assignment]
+        except tk.NotAuthorized as exc:
+            return tk.abort(403, str(exc))
+        else:
+            tk.h.flash_success(tk._('Done: "{title}" is now {state}.').format(
+                title=pkg["title"], state=result["state_label"]))
+            return tk.redirect_to("dataset.read", id=pkg["name"])
+    letters: list[dict[str, Any]] = []
+    if name == "validate":
+        letters = d.dataset_letters(pkg["id"], full=True)
+    problems = d.submit_problems(pkg) if name == "submit" else {}
+    return tk.render("satudata/workflow/transition.html", {
+        "pkg": pkg, "pkg_dict": pkg, "name": name, "slug": action, "status": status,
+        "badge": d.badge(status.get("state"), status.get("returned", False)),
+        "label": d.transition_label(name), "form": form, "errors": errors,
+        "reason_categories": [{"value": k, "text": v}
+                              for k, v in lifecycle.reason_category_labels().items()],
+        "needs_reason": lifecycle.TRANSITIONS[name].needs_reason,
+        "needs_category": lifecycle.TRANSITIONS[name].needs_reason_category,
+        "letters": letters, "problems": problems,
+    })
+
+
+# -- validation letters ---------------------------------------------------------------------------
+def _letter_orgs() -> list[dict[str, Any]]:
+    """OPDs whose letters the user may record (admin of the OPD; every OPD for the Walidata)."""
+    if lifecycle.WALIDATA in _roles() or _is_sysadmin():
+        return d.organizations()
+    return [o for o in d.user_organizations("admin")]
+
+
+def _verified_datasets(org_id: str) -> list[dict[str, Any]]:
+    out = []
+    for pkg in d.opd_datasets(org_id):
+        status = d.status_of(pkg["id"])
+        if status and status["state"] == lifecycle.VERIFIED:
+            out.append(dict(pkg, satudata_status=status))
+    return out
+
+
+def letter_list() -> Any:
+    """Validation letters the user may read, newest first."""
+    login = _login_required()
+    if login:
+        return login
+    letters = tk.get_action("satudata_validation_letter_list")(d.context(), {})
+    if not letters and not _letter_orgs() and not lifecycle.permission_read_all(_user_obj()) \
+            and not d.user_organizations("read"):
+        return tk.abort(403, tk._("Validation letters are for OPD staff and the SOP roles."))
+    return tk.render("satudata/workflow/letter_list.html", {
+        "letters": letters, "can_record": bool(_letter_orgs())})
+
+
+def letter_new() -> Any:
+    """Record a *Surat validasi Kepala OPD* with its PDF and the verified datasets it covers;
+    optionally validate those datasets at once."""
+    login = _login_required()
+    if login:
+        return login
+    orgs = _letter_orgs()
+    if not orgs:
+        return tk.abort(403, tk._("Only the head of an OPD (organization admin) or the "
+                                  "Walidata may record validation letters."))
+    names = {o["name"]: o for o in orgs}
+    form: dict[str, Any] = {"letter_date": datetime.date.today().isoformat(),
+                            "validate_now": "1"}
+    errors: dict[str, list[str]] = {}
+    org_name = tk.request.values.get("owner_org") or (orgs[0]["name"] if len(orgs) == 1 else "")
+    if tk.request.method == "POST":
+        form = _form_data()
+        org_name = form.get("owner_org") or ""
+        chosen = tk.request.form.getlist("datasets")
+        payload: dict[str, Any] = {k: (form.get(k) or "").strip() for k in (
+            "number", "letter_date", "subject", "signatory_name", "signatory_nip",
+            "signatory_position", "signatory_acting")}
+        payload.update(owner_org=org_name, datasets=chosen)
+        upload = tk.request.files.get("upload")
+        if upload is not None and upload.filename:
+            payload["upload"] = upload
+        if org_name not in names:
+            errors["owner_org"] = [tk._("Choose the OPD whose head signed the letter.")]
+        else:
+            try:
+                letter = tk.get_action("satudata_validation_letter_create")(
+                    d.context(), payload)
+            except tk.ValidationError as exc:
+                errors = exc.error_dict  # type: ignore[assignment]
+            except tk.NotAuthorized as exc:
+                return tk.abort(403, str(exc))
+            else:
+                tk.h.flash_success(tk._("Validation letter {number} recorded.").format(
+                    number=letter["number"]))
+                if form.get("validate_now"):
+                    _validate_with(letter)
+                return tk.redirect_to("satudata_workflow.letter_list")
+        form["datasets"] = chosen
+    org = names.get(org_name)
+    return tk.render("satudata/workflow/letter_new.html", {
+        "orgs": orgs, "org": org, "form": form, "errors": errors,
+        "datasets": _verified_datasets(org["id"]) if org else [],
+        "acting_choices": [{"value": "", "text": tk._("Definitive (not acting)")},
+                           {"value": "plt", "text": "Plt."}, {"value": "plh", "text": "Plh."}],
+    })
+
+
+def _validate_with(letter: dict[str, Any]) -> None:
+    """Validate each dataset the new letter covers (verified → validated), reporting each."""
+    for pkg in letter.get("datasets") or []:
+        try:
+            tk.get_action("satudata_dataset_validate")(
+                d.context(), {"id": pkg["id"], "letter_ref": letter["id"]})
+        except (tk.ValidationError, tk.NotAuthorized) as exc:
+            detail = getattr(exc, "error_summary", None) or str(exc)
+            tk.h.flash_error(tk._('"{title}" was not validated: {detail}').format(
+                title=pkg["title"], detail=detail))
+        else:
+            tk.h.flash_success(tk._('"{title}" is validated and waits for publication by '
+                                    "the Walidata.").format(title=pkg["title"]))
+
+
+def letter_pdf(id: str) -> Any:
+    """The signed PDF of a validation letter (whoever may read the full letter)."""
+    login = _login_required()
+    if login:
+        return login
+    try:
+        letter = tk.get_action("satudata_validation_letter_show")(d.context(), {"id": id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Validation letter not found"))
+    except tk.NotAuthorized as exc:
+        return tk.abort(403, str(exc))
+    from ckanext.satudata_blitar import records  # noqa: PLC0415
+
+    key = letter.get("pdf_key")
+    path = records.pdf_path(key) if key else None
+    if not path or not os.path.exists(path):
+        return tk.abort(404, tk._("The signed PDF of this letter is missing."))
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in letter["number"])
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"surat-validasi-{safe}.pdf")
+
+
+# -- Pembina Data ---------------------------------------------------------------------------------
+def pembina() -> Any:
+    """Read-only overview of every OPD: datasets by state, overdue steps, letters."""
+    login = _login_required()
+    if login:
+        return login
+    if not lifecycle.permission_read_all(_user_obj()):
+        return tk.abort(403, tk._("This overview is for Pembina Data, Walidata and "
+                                  "Sekretariat SDI."))
+    deadlines = tk.get_action("satudata_deadline_list")(d.context(), {})
+    overdue_by_org: dict[str, int] = {}
+    for item in deadlines:
+        if item.get("overdue") and item.get("owner_org"):
+            overdue_by_org[item["owner_org"]] = overdue_by_org.get(item["owner_org"], 0) + 1
+    rows = []
+    totals = {s: 0 for s in d.STATE_ORDER}
+    for org in d.organizations():
+        counts = {s: 0 for s in d.STATE_ORDER}
+        returned = 0
+        for pkg in d.opd_datasets(org["id"]):
+            status = d.status_of(pkg["id"])
+            if status is None:
+                continue
+            counts[status["state"]] = counts.get(status["state"], 0) + 1
+            totals[status["state"]] = totals.get(status["state"], 0) + 1
+            returned += 1 if status.get("returned") else 0
+        rows.append({"org": org, "counts": counts, "returned": returned,
+                     "overdue": overdue_by_org.get(org["id"], 0)})
+    return tk.render("satudata/workflow/pembina.html", {
+        "rows": rows, "totals": totals, "deadlines": deadlines,
+        "states": [(s, lifecycle.state_label(s)) for s in d.STATE_ORDER],
+        "orgs": {o["id"]: o for o in d.organizations()},
+    })
+
+
+# -- Sekretariat SDI ------------------------------------------------------------------------------
+def report_url() -> Optional[str]:
+    """URL of the annual report page when the report module is installed, else ``None``."""
+    for endpoint in ("satudata_report.index", "satudata_report.annual", "satudata_report.report"):
+        try:
+            return tk.h.url_for(endpoint)
+        except Exception:  # noqa: BLE001 - werkzeug BuildError: the endpoint does not exist
+            continue
+    return None
+
+
+def sekretariat() -> Any:
+    """Daftar Data revisions, availability statements, deadlines and the annual report."""
+    login = _login_required()
+    if login:
+        return login
+    roles = _roles()
+    if not (roles & {lifecycle.SEKRETARIAT, lifecycle.PEMBINA} or _is_sysadmin()):
+        return tk.abort(403, tk._("This page is for the Sekretariat SDI."))
+    daftar = tk.get_action("satudata_daftar_data_list")(d.context(), {})
+    statements = tk.get_action("satudata_statement_list")(d.context(), {})
+    deadlines = tk.get_action("satudata_deadline_list")(d.context(), {})
+    return tk.render("satudata/workflow/sekretariat.html", {
+        "daftar": daftar, "statements": statements, "report_url": report_url(),
+        "deadlines": [x for x in deadlines if x["kind"] in (
+            "agreement", "daftar_data_missing", "statement")],
+        "orgs": {o["id"]: o for o in d.organizations()},
+    })
+
+
+workflow.add_url_rule("/dataset-saya", view_func=my_datasets)
+workflow.add_url_rule("/antrean", view_func=queue)
+workflow.add_url_rule("/dataset/<id>/<action>", view_func=transition, methods=["GET", "POST"])
+workflow.add_url_rule("/surat-validasi", view_func=letter_list)
+workflow.add_url_rule("/surat-validasi/baru", view_func=letter_new, methods=["GET", "POST"])
+workflow.add_url_rule("/surat-validasi/<id>/pdf", view_func=letter_pdf)
+workflow.add_url_rule("/pembina", view_func=pembina)
+workflow.add_url_rule("/sekretariat", view_func=sekretariat)
