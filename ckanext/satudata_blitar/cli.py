@@ -88,3 +88,9 @@ def audit_export(owner_org: str | None, output) -> None:
             _fail(tk.ObjectNotFound(f"organization {owner_org} not found"))
         data["owner_org"] = group.id
     output.write(tk.get_action("satudata_audit_export")(_site_context(), data))
+
+
+# SOP records (issue 6): `ckan satudata daftar-data list|import|export`
+from ckanext.satudata_blitar.records_cli import daftar_data as _daftar_data  # noqa: E402
+
+satudata.add_command(_daftar_data)
