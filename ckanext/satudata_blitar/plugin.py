@@ -19,16 +19,18 @@ from ckanext.satudata_blitar.views import helpers as _workflow_helpers
 from ckanext.satudata_blitar import records as _records
 from ckanext.satudata_blitar.logic import records as _records_logic
 from ckanext.satudata_blitar import records_views as _records_views
+from ckanext.satudata_blitar.report import logic as _report_logic  # annual report
+from ckanext.satudata_blitar import report_views as _report_views  # annual report
 
 
 @tk.blanket.config_declarations
 # actions/auth/helpers: the blanket modules (logic/action.py, logic/auth.py, helpers.py) merged
 # with the SDI checks' own modules by checks/wiring.py; keep the wiring functions as subjects.
-@tk.blanket.actions(lambda: {**_sdi.actions(), **_records_logic.get_actions()})  # + SOP records
-@tk.blanket.auth_functions(lambda: {**_sdi.auth_functions(), **_records_logic.get_auth_functions()})  # + SOP records
+@tk.blanket.actions(lambda: {**_sdi.actions(), **_records_logic.get_actions(), **_report_logic.get_actions()})  # + SOP records
+@tk.blanket.auth_functions(lambda: {**_sdi.auth_functions(), **_records_logic.get_auth_functions(), **_report_logic.get_auth_functions()})  # + SOP records
 @tk.blanket.helpers(lambda: {**_sdi.helpers(), **_workflow_helpers.HELPERS})  # + workflow pages
 @tk.blanket.validators(_sdi.validators)
-@tk.blanket.blueprints(lambda: [*_sdi.blueprints(), _records_views.records])  # + SOP records
+@tk.blanket.blueprints(lambda: [*_sdi.blueprints(), _records_views.records, _report_views.report])  # + SOP records
 @tk.blanket.cli
 class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
