@@ -1,10 +1,10 @@
 """Real harvesting clients against the real portal (slow: ``-m "not slow"`` skips them).
 
-* the portal (``demo.ini``) runs on its own database (``satudata_harvest_src``) and a free port,
+* the portal (``demo.ini``) runs on its own database (``<test db>_hsrc``) and a free port,
   seeded with datasets in every state (one withdrawn) and one with full SDI metadata;
 * ``ckanapi dump datasets --all`` (the standard CKAN client) reads it anonymously;
 * rdflib reads its DCAT catalog;
-* a second CKAN (own database ``satudata_harvest_mirror``, own port, own ini written to
+* a second CKAN (own database ``<test db>_hmirror``, own port, own ini written to
   ``.local/``, the embedded search backend, plugins ``harvest ckan_harvester
   dcat_json_harvester``) runs ``ckan harvester run-test`` with ckanext-harvest's CKAN harvester
   and ckanext-dcat's DCAT-JSON harvester.
@@ -32,8 +32,10 @@ LOCAL = Path(os.environ.get("SATUDATA_HOME") or ROOT / ".local")
 LOGS = LOCAL / "logs"
 PG_PORT = os.environ.get("SATUDATA_PG_PORT", "55432")
 REDIS_PORT = os.environ.get("SATUDATA_REDIS_PORT", "56379")
-SRC_DB, SRC_REDIS = "satudata_harvest_src", "10"
-MIRROR_DB, MIRROR_REDIS = "satudata_harvest_mirror", "11"
+# Databases named after the test run's own (SATUDATA_TEST_DB), so concurrent runs never share.
+_RUN_DB = (os.environ.get("CKAN_SQLALCHEMY_URL") or "/satudata_test").rsplit("/", 1)[-1]
+SRC_DB, SRC_REDIS = f"{_RUN_DB}_hsrc", "10"
+MIRROR_DB, MIRROR_REDIS = f"{_RUN_DB}_hmirror", "11"
 OPS = Path(__file__).with_name("ckan_ops.py")
 
 
@@ -172,7 +174,7 @@ MIRROR_INI = """\
 [app:main]
 use = egg:ckan
 SECRET_KEY = satudata-harvest-mirror-test
-ckan.site_id = satudata_harvest_mirror
+ckan.site_id = {db}
 ckan.site_url = {url}
 sqlalchemy.url = postgresql://postgres@127.0.0.1:{pg}/{db}
 ckan.redis.url = redis://127.0.0.1:{redis_port}/{redis_db}
