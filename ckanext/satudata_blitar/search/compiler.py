@@ -110,10 +110,9 @@ class Compiler:
         """SQL set of the text values of ``field`` in the document (scalar or list)."""
         f = self.bind(field)
         return (
-            "jsonb_array_elements_text(CASE jsonb_typeof(p.doc->{f}) "
-            "WHEN 'array' THEN p.doc->{f} WHEN 'object' THEN '[]'::jsonb "
-            "WHEN 'null' THEN '[]'::jsonb "
-            "ELSE COALESCE(jsonb_build_array(p.doc->{f}) - 'null', '[]'::jsonb) END)"
+            "jsonb_array_elements_text(CASE WHEN jsonb_typeof(p.doc->{f}) = 'array' "
+            "THEN p.doc->{f} WHEN jsonb_typeof(p.doc->{f}) IN ('string', 'number', "
+            "'boolean') THEN jsonb_build_array(p.doc->{f}) ELSE '[]'::jsonb END)"
         ).replace("{f}", f)
 
     def values_sql(self, field: str) -> tuple[str, bool]:
@@ -281,7 +280,9 @@ class Compiler:
     # -- tree --------------------------------------------------------------------
 
     def where(self, node: qp.Node) -> str:
-        """A SQL boolean expression (never NULL) for ``node``."""
+        """A SQL boolean expression for ``node``. It may be NULL where a value is
+        missing, which a WHERE clause treats as false; negations coalesce their operand
+        so that ``-organization:a`` keeps datasets without an organisation."""
         if isinstance(node, qp.MatchAll):
             return "TRUE"
         if isinstance(node, qp.MatchNone):
@@ -289,16 +290,38 @@ class Compiler:
         if isinstance(node, qp.And):
             return "(" + " AND ".join(self.where(c) for c in node.children) + ")"
         if isinstance(node, qp.Or):
-            return "(" + " OR ".join(self.where(c) for c in node.children) + ")"
+            return "(" + " OR ".join(self._or_parts(node.children)) + ")"
         if isinstance(node, qp.Not):
-            return f"(NOT {self.where(node.child)})"
+            return f"(NOT COALESCE({self.where(node.child)}, FALSE))"
         if isinstance(node, qp.Term):
-            return f"COALESCE(({self._term(node)}), FALSE)"
+            return f"({self._term(node)})"
         if isinstance(node, qp.Range):
-            return f"COALESCE(({self._range(node)}), FALSE)"
+            return f"({self._range(node)})"
         if isinstance(node, qp.Exists):
-            return f"COALESCE(({self._exists(node.field)}), FALSE)"
+            return f"({self._exists(node.field)})"
         raise SearchQueryError(f"Unsupported query node {node!r}")
+
+    def _or_parts(self, children: tuple[qp.Node, ...]) -> list[str]:
+        """OR operands; plain values of one column are merged into one indexable
+        test (``organization:a OR organization:b`` -> ``organization = ANY(...)``,
+        ``permission_labels:("a" OR "b")`` -> ``permission_labels && ...``)."""
+        by_column: dict[str, list[str]] = {}
+        rest: list[qp.Node] = []
+        for child in children:
+            if (isinstance(child, qp.Term) and child.pattern is None
+                    and (child.field in SCALAR_COLUMNS or child.field in ARRAY_COLUMNS)):
+                by_column.setdefault(child.field, []).append(child.value)
+            else:
+                rest.append(child)
+        parts = []
+        for field, values in by_column.items():
+            self._check_field(field)
+            if field in ARRAY_COLUMNS:
+                parts.append(f"p.{field} && CAST({self.bind(values)} AS text[])")
+            else:
+                parts.append(f"p.{field} = ANY({self.bind(values)})")
+        parts.extend(self.where(c) for c in rest)
+        return parts
 
     def dismax(self, query: qp.DismaxQuery, mm: Optional[str]) -> tuple[str, list[str]]:
         """WHERE expression for a dismax query and the tsqueries that score it."""
@@ -334,14 +357,17 @@ class Compiler:
 
     def score(self, tsqueries: list[str]) -> str:
         if not tsqueries:
-            return "1.0::float4"
+            return "1.0::float8"
         union = " | ".join(f"({t})" for t in tsqueries)
-        return f"ts_rank(p.search_vector, to_tsquery('simple', {self.bind(union)}), 1)"
+        # ranking reads the compact title/name/tags/groups vector; a match found only
+        # in other text still scores above zero (Solr's qf: name^4 title^4 tags^2...)
+        tsq = self.bind(union)
+        return (f"(ts_rank(p.rank_vector, to_tsquery('simple', {tsq})) + 0.01)::float8")
 
-    def sort(self, spec: str, score_sql: str) -> str:
-        """ORDER BY clause for a Solr sort (``score desc, metadata_modified desc``).
+    def sort(self, spec: str, score_sql: str) -> list[tuple[str, str]]:
+        """(expression, ASC|DESC) pairs for a Solr sort (``score desc, name asc``).
         Missing values sort last, as with Solr's ``sortMissingLast``."""
-        parts = []
+        keys = []
         for item in spec.split(","):
             item = item.strip()
             if not item:
@@ -369,9 +395,8 @@ class Compiler:
                 expr = "p.private"
             else:
                 expr = f"(p.doc->>{self.bind(field)}) COLLATE \"C\""
-            parts.append(f"{expr} {direction} NULLS LAST")
-        parts.append("p.id ASC")
-        return ", ".join(parts)
+            keys.append((expr, direction))
+        return keys
 
 
 class SortError(SearchQueryError):

@@ -40,6 +40,8 @@ package_index_table = sa.Table(
     sa.Column("doc", pg.JSONB, nullable=False),
     sa.Column("ftext", pg.JSONB, nullable=False, server_default="{}"),
     sa.Column("search_vector", pg.TSVECTOR, nullable=False),
+    sa.Column("rank_vector", pg.TSVECTOR, nullable=False, server_default=""),
+    sa.Column("facet_values", pg.ARRAY(_C_TEXT), nullable=False, server_default="{}"),
     sa.Column("validated_data_dict", sa.Text),
     sa.Column("data_dict", sa.Text),
     sa.Column("indexed_at", sa.TIMESTAMP(timezone=True), nullable=False,

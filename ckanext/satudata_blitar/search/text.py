@@ -15,7 +15,8 @@ from typing import Any, Iterable
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _MAX_WORD = 100  # PostgreSQL rejects lexemes longer than 2047 bytes
-_MAX_TEXT = 200_000  # a tsvector must stay below 1 MB
+_MAX_TEXT = 200_000
+_RANK_NOTES_WORDS = 30  # a tsvector must stay below 1 MB
 
 #: Solr "text"/"textgen" fields of CKAN's schema: matched word by word, not exactly.
 TEXT_FIELDS = frozenset({
@@ -79,6 +80,16 @@ def weighted_texts(doc: dict[str, Any]) -> dict[str, str]:
             continue
         (d if key in _URL_FIELDS else c).extend(_strings(value))
     return {"A": _joined(a), "B": _joined(b), "C": _joined(c), "D": _joined(d)}
+
+
+def rank_texts(doc: dict[str, Any]) -> dict[str, str]:
+    """The few words that rank a match: title/name (A), tags/groups (B) and the
+    first words of the description (C)."""
+    notes = " ".join(words(doc.get("notes") or "")[:_RANK_NOTES_WORDS]) \
+        if isinstance(doc.get("notes"), str) else ""
+    return {"A": _joined(s for k in _WEIGHT_A for s in _strings(doc.get(k))),
+            "B": _joined(s for k in ("tags", "groups") for s in _strings(doc.get(k))),
+            "C": notes}
 
 
 def field_texts(doc: dict[str, Any]) -> dict[str, str]:
