@@ -27,7 +27,7 @@ def satudata_workflow_nav() -> list[dict[str, str]]:
     links: list[tuple[str, str]] = []
     orgs = _data.user_organizations("read") if not sysadmin else []
     if orgs:
-        links.append(("satudata_workflow.my_datasets", tk._("My Datasets")))
+        links.append(("satudata_workflow.my_datasets", tk._("My Datasets (OPD)")))
     if lifecycle.WALIDATA in roles or sysadmin:
         links.append(("satudata_workflow.queue", tk._("Walidata Queue")))
     if orgs or roles or sysadmin:

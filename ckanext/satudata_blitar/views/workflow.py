@@ -341,7 +341,7 @@ def pembina() -> Any:
 # -- Sekretariat SDI ------------------------------------------------------------------------------
 def report_url() -> Optional[str]:
     """URL of the annual report page when the report module is installed, else ``None``."""
-    for endpoint in ("satudata_report.index", "satudata_report.annual", "satudata_report.report"):
+    for endpoint in ("satudata_report.read", "satudata_report.index"):
         try:
             return tk.h.url_for(endpoint)
         except Exception:  # noqa: BLE001 - werkzeug BuildError: the endpoint does not exist
