@@ -80,6 +80,16 @@ def test_replacing_the_file_checks_again():
     assert call("satudata_resource_check_show", id=res["id"])["status"] == "passed"
 
 
+def test_renaming_a_resource_does_not_check_again():
+    res = _upload(_dataset(), "wifi_valid.csv")
+    first = call("satudata_resource_check_show", id=res["id"])
+    call("resource_patch", id=res["id"], name="Titik wifi 2025")
+    again = call("satudata_resource_check_show", id=res["id"])
+    assert again["finished"] == first["finished"] and again["status"] == "passed"
+    rerun = call("satudata_resource_check_run", id=res["id"])  # explicit: always checks
+    assert rerun["finished"] >= first["finished"]
+
+
 def test_non_tabular_resources_are_not_checked():
     dataset = _dataset()
     res = call("resource_create", package_id=dataset["id"],

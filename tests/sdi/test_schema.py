@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ckan.tests import factories, helpers
+from ckan.tests import factories
 import ckan.plugins.toolkit as tk
 
 from .conftest import call

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import ckan.plugins.toolkit as tk
-from ckan.tests import factories, helpers
+from ckan.tests import factories
 
 from ckanext.satudata_blitar.checks import submit_problems
 

@@ -61,8 +61,10 @@ def standard_name(resource: dict[str, Any], pkg_dict: dict[str, Any]) -> Optiona
 
 def _fingerprint(resource: dict[str, Any], pkg_dict: dict[str, Any]) -> str:
     start, end = dataset_period(pkg_dict)
+    # the file name, not the full download URL (which changes with ckan.site_url)
+    name = os.path.basename((resource.get("url") or "").split("?")[0])
     return "|".join(str(x) for x in (
-        resource.get("url"), resource.get("last_modified"), resource.get("size"),
+        name, resource.get("last_modified"), resource.get("size"),
         standard_name(resource, pkg_dict), start, end))
 
 
@@ -102,11 +104,13 @@ def _store(row: ResourceCheck, status: str, report: Optional[dict[str, Any]],
     row.job_id = None if row.finished else row.job_id
 
 
-def schedule(resource_id: str, *, force_sync: bool = False) -> Optional[dict[str, Any]]:
+def schedule(resource_id: str, *, force_sync: bool = False,
+             rerun: bool = True) -> Optional[dict[str, Any]]:
     """Check a resource now (small file) or enqueue a job (large file).
 
     :param resource_id: the resource to check
     :param force_sync: check now whatever the size
+    :param rerun: check again even if file, standard and period did not change
     :returns: the stored check as a dict, or None if the resource is not tabular
     """
     res_obj = model.Resource.get(resource_id)
@@ -126,6 +130,9 @@ def schedule(resource_id: str, *, force_sync: bool = False) -> Optional[dict[str
     row = _row(resource_id, pkg_dict["id"])
     std = standard_name(resource, pkg_dict)
     fingerprint = _fingerprint(resource, pkg_dict)
+    if (not rerun and row.fingerprint == fingerprint
+            and row.status in ("passed", "failed", "skipped")):
+        return row.as_dict()  # e.g. only the resource's name changed
     if resource.get("url_type") != "upload":
         report = _skipped_report(fmt, std)
         _store(row, "skipped", report, std, fingerprint)
@@ -197,7 +204,7 @@ def run_check_job(resource_id: str) -> Optional[str]:
 def after_resource_change(context: dict[str, Any], resource: dict[str, Any]) -> None:
     """``IResourceController`` hook: never raises, so an upload is never lost by a check."""
     try:
-        schedule(resource["id"])
+        schedule(resource["id"], rerun=False)
     except Exception:  # noqa: BLE001 - the upload itself already succeeded
         model.Session.rollback()
         log.exception("could not check resource %s", resource.get("id"))
