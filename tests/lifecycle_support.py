@@ -1,7 +1,8 @@
 """Shared helpers of the lifecycle tests: a small world of OPDs and users in every role."""
 from __future__ import annotations
 
-from typing import Any, Optional
+import contextlib
+from typing import Any, Iterator, Optional
 
 import ckan.model as model
 from ckan.tests import factories, helpers
@@ -91,10 +92,38 @@ def transition_params(transition: str) -> dict[str, str]:
     }.get(transition, {})
 
 
-def fresh_world(reset_db, migrate_db_for) -> dict[str, Any]:
-    """Body of a module-scoped ``world`` fixture: clean database, plugins loaded, world."""
+@contextlib.contextmanager
+def default_hooks():
+    """Run with the lifecycle's default hooks (no submit checkers, letter_ref only required).
+
+    Issues 5 and 6 install their own checkers when the plugin loads; the lifecycle tests
+    exercise the state machine and the hook contract, those issues' tests their checkers.
+    """
+    letter = lifecycle.get_letter_checker()
+    checkers = lifecycle.submit_checkers()
+    lifecycle.set_letter_checker(None)
+    for checker in checkers:
+        lifecycle.unregister_submit_checker(checker)
+    try:
+        yield
+    finally:
+        lifecycle.set_letter_checker(letter)
+        for checker in checkers:
+            lifecycle.register_submit_checker(checker)
+
+
+def fresh_world(reset_db, migrate_db_for) -> Iterator[dict[str, Any]]:
+    """Body of a module-scoped ``world`` fixture (``yield from``): clean database, plugins
+    loaded once for the whole module (loading them per test costs seconds), the world."""
     import ckan.plugins
     ckan.plugins.load_all()
+    with default_hooks():
+        world = _fresh_world(reset_db, migrate_db_for)
+    yield world
+    ckan.plugins.unload_non_system_plugins()
+
+
+def _fresh_world(reset_db, migrate_db_for) -> dict[str, Any]:
     reset_db()
     # the same tables as conftest.clean_db
     migrate_db_for("activity")

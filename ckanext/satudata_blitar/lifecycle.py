@@ -219,6 +219,16 @@ def set_letter_checker(checker: Optional[LetterChecker]) -> None:
     _letter_checker[0] = checker or _default_letter_checker
 
 
+def get_letter_checker() -> LetterChecker:
+    """The checker currently used by ``validate``."""
+    return _letter_checker[0]
+
+
+def submit_checkers() -> list[SubmitChecker]:
+    """The checkers currently run by ``submit``."""
+    return list(_submit_checkers)
+
+
 def letter_errors(pkg: model.Package, letter_ref: Optional[str], data: dict[str, Any]) -> list[str]:
     """Errors that stop ``validate`` for this letter reference."""
     return list(_letter_checker[0](pkg, letter_ref, data) or [])
@@ -518,9 +528,12 @@ def _sync_activity_labels(pkg: model.Package, actor: Optional[model.User],
                     "WHERE object_id = :id AND activity_type LIKE :kind"),
             {"labels": labels, "id": pkg.id, "kind": "% package"},
         )
-    elif transition == "publish" and actor is not None:
+    elif transition == "publish":
         from ckanext.activity.model import Activity  # noqa: PLC0415
 
+        if actor is None:  # the system publishing (CLI, jobs): CKAN's site user
+            site = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+            actor = model.User.get(site["name"])
         dictized = tk.get_action("package_show")(
             {"ignore_auth": True, "for_view": False, "use_cache": False}, {"id": pkg.id})
         model.Session.add(Activity(

@@ -17,7 +17,7 @@ from ckan.tests import helpers
 
 from ckanext.satudata_blitar import lifecycle
 
-from lifecycle_support import (ROLES, audit_count, context_for, fresh_world, make_dataset,
+from lifecycle_support import (default_hooks, ROLES, audit_count, context_for, fresh_world, make_dataset,
                                state_of, transition_params, user_name)
 
 # Who may do what (the issue's table). Sysadmins may do everything, recorded as "sysadmin".
@@ -39,7 +39,14 @@ CELLS = [(role, transition, state)
 
 @pytest.fixture(scope="module")
 def world(reset_db, migrate_db_for):
-    return fresh_world(reset_db, migrate_db_for)
+    yield from fresh_world(reset_db, migrate_db_for)
+
+
+@pytest.fixture(autouse=True)
+def _default_hooks(world):
+    """Lifecycle hooks at their defaults (issues 5/6 test their own checkers)."""
+    with default_hooks():
+        yield
 
 
 def test_matrix_covers_every_cell():
@@ -48,7 +55,6 @@ def test_matrix_covers_every_cell():
     assert set(MAY) == set(lifecycle.TRANSITIONS)
 
 
-@pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("role,transition,state", CELLS)
 def test_transition_matrix(world, role, transition, state):
     dataset = make_dataset(world, state)
@@ -78,7 +84,6 @@ def test_transition_matrix(world, role, transition, state):
         assert audit_count(dataset["id"]) == before
 
 
-@pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("transition", list(lifecycle.TRANSITIONS))
 def test_transition_auth_functions(world, role, transition):
@@ -92,7 +97,6 @@ def test_transition_auth_functions(world, role, transition):
             helpers.call_auth(f"satudata_dataset_{transition}", context, id=dataset["id"])
 
 
-@pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("role,allowed", [
     ("anonymous", False), ("other_opd", False), ("opd_editor", True), ("opd_admin", True),
     ("walidata", True), ("pembina", True), ("sekretariat", True), ("sysadmin", True),
@@ -110,7 +114,6 @@ def test_read_unpublished_and_history(world, role, allowed):
                 helpers.call_auth(auth, dict(context), id=dataset["id"])
 
 
-@pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("role,allowed", [
     ("anonymous", False), ("other_opd", False), ("opd_editor", False), ("opd_admin", False),
     ("walidata", True), ("pembina", True), ("sekretariat", True), ("sysadmin", True),
@@ -125,7 +128,6 @@ def test_audit_export_auth(world, role, allowed):
             helpers.call_auth("satudata_audit_export", context)
 
 
-@pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("action", ["satudata_role_assign", "satudata_role_revoke",
                                     "satudata_role_list"])
 @pytest.mark.parametrize("role", ROLES)
@@ -144,7 +146,6 @@ EDIT_AUTHS = ["package_update", "package_patch", "package_delete", "resource_cre
               "resource_update", "resource_delete", "package_resource_reorder"]
 
 
-@pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("state", lifecycle.STATES)
 @pytest.mark.parametrize("role", ["opd_editor", "opd_admin", "sysadmin"])
 def test_edit_lock(world, state, role):
@@ -167,7 +168,6 @@ def test_edit_lock(world, state, role):
             assert "locked" in str(err.value), (auth, str(err.value))
 
 
-@pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("role", ["anonymous", "other_opd", "walidata", "pembina", "sekretariat"])
 def test_non_producers_cannot_edit_drafts(world, role):
     """Walidata reviews but never edits an OPD's data; Pembina and Sekretariat read only."""
