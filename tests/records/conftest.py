@@ -44,17 +44,3 @@ def upload(data: bytes, filename: str = "surat.pdf",
 def pdf() -> Callable[..., FileStorage]:
     """``pdf()`` → an upload of a fresh valid PDF."""
     return lambda text="Surat validasi", **kw: upload(make_pdf(text, **kw))
-
-
-@pytest.fixture(autouse=True)
-def _no_solr(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until a search backend is registered, keep dataset writes away from Solr.
-
-    Inert once ``satudata_search`` (or a real Solr) answers: only the Solr index class is
-    replaced. The record tests never search.
-    """
-    import ckan.lib.search as search
-
-    index = search._INDICES.get("package")  # noqa: SLF001
-    if index is not None and index.__module__ == "ckan.lib.search.index":
-        monkeypatch.setattr(search, "dispatch_by_operation", lambda *a, **k: None)

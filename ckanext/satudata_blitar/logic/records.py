@@ -473,9 +473,12 @@ def _save_with_pdf(context: Context, row: Any, children: Callable[[], Any],
             model.Session.flush()
         out = as_dict(row)
         _commit(context)
-    except IntegrityError as e:
+    except IntegrityError as e:  # a concurrent request recorded the same letter first
         model.Session.rollback()
         records.remove_pdf(key)
+        if isinstance(row, Statement):
+            raise tk.ValidationError({"owner_org": [tk._(
+                "This OPD already has a statement for this Daftar Data.")]}) from e
         raise tk.ValidationError({"number": [tk._(
             "This letter number is already recorded for the OPD in that year.")]}) from e
     except Exception:
