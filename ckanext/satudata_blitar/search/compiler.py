@@ -272,7 +272,7 @@ class Compiler:
         self._check_field(field)
         if is_date_field(field):
             return f"{self._date_sql(field)} IS NOT NULL"
-        if is_text_field(field) and field not in ("title",):
+        if is_text_field(field):
             f = self.bind(_NGRAM_SOURCES.get(field, field))
             return f"COALESCE(p.ftext->>{f}, '') <> ''"
         return self._any_value(field, "<> ''")

@@ -12,7 +12,9 @@ classes long before the plugin loaded (ckanext-harvest's
 The startup schema check, which talks HTTP to Solr directly, is replaced too.
 
 The replacements check on every call that the plugin is still loaded; after it has
-been unloaded they put CKAN's originals back and delegate to them.
+been unloaded they put CKAN's originals back and delegate to them. (The schema check
+also stays quiet while the plugin is listed in ``ckan.plugins`` but momentarily
+unloaded, as when CKAN reloads all plugins.)
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import ckan.lib.search.common as search_common
 import ckan.lib.search.index as search_index
 import ckan.lib.search.query as search_query
 import ckan.plugins as p
+from ckan.common import aslist, config
 
 from .backend import PostgresConnection, listen_to_session
 
@@ -48,8 +51,14 @@ def _make_connection(*args: Any, **kwargs: Any) -> Any:
     return original(*args, **kwargs)
 
 
+def _configured() -> bool:
+    """Listed in ``ckan.plugins`` (true while CKAN reloads every plugin, e.g. in the
+    tests' ``with_plugins``, when the plugin is briefly unloaded)."""
+    return PLUGIN_NAME in aslist(config.get("ckan.plugins"))
+
+
 def _check_solr_schema_version(schema_file: Optional[str] = None) -> bool:
-    if _active():
+    if _active() or _configured():
         log.debug("satudata_search is active: search runs in PostgreSQL, Solr is not used")
         return False
     original = _original_schema_check
