@@ -241,7 +241,7 @@ def test_4_walidata_verifies_head_records_letter_walidata_publishes(
     _login(page, HEAD)
     page.goto(f"/dataset/{name}")
     expect(_panel(page).locator(".satudata-state")).to_have_text("Terverifikasi")
-    page.get_by_role("link", name="Surat Validasi").first.click()
+    page.get_by_role("link", name="Dataset Saya", exact=True).click()
     page.get_by_role("link", name="Catat surat validasi").click()
     checkbox = page.get_by_label(TITLE)
     checkbox.check()
@@ -255,7 +255,7 @@ def test_4_walidata_verifies_head_records_letter_walidata_publishes(
     page.get_by_role("button", name="Catat surat").click()
     expect(page.locator(".flash-messages")).to_contain_text("telah dicatat")
     expect(page.locator(".flash-messages")).to_contain_text("telah divalidasi")
-    expect(page.locator("table.satudata-letter-table")).to_contain_text(f"000.5/{STAMP}")
+    expect(page.locator("#content")).to_contain_text(f"000.5/{STAMP}/410.108/2026")
 
     _login(page, "walidata")
     page.goto("/satudata/antrean?state=validated")

@@ -31,7 +31,7 @@ def satudata_workflow_nav() -> list[dict[str, str]]:
     if lifecycle.WALIDATA in roles or sysadmin:
         links.append(("satudata_workflow.queue", tk._("Walidata Queue")))
     if orgs or roles or sysadmin:
-        links.append(("satudata_workflow.letter_list", tk._("Validation Letters")))
+        links.append(("satudata_records.letter_list", tk._("Validation Letters")))
     if roles & {lifecycle.PEMBINA, lifecycle.WALIDATA} or sysadmin:
         links.append(("satudata_workflow.pembina", tk._("OPD Overview")))
     if roles & {lifecycle.SEKRETARIAT, lifecycle.PEMBINA} or sysadmin:

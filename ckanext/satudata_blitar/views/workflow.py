@@ -4,9 +4,9 @@
 ``/satudata/dataset-saya``             OPD staff: the OPD's datasets by state (Dataset Saya)
 ``/satudata/antrean``                  Walidata: review queue across OPDs, working-day deadlines
 ``/satudata/dataset/<id>/<action>``    confirmation form of a transition (GET) and the step (POST)
-``/satudata/surat-validasi``           validation letters the user may read
-``/satudata/surat-validasi/baru``      Kepala OPD / Walidata: record a letter with its PDF
-``/satudata/surat-validasi/<id>/pdf``  the signed PDF
+``/satudata/surat-validasi/baru``      Kepala OPD / Walidata: record a letter with its PDF and
+                                       validate the verified datasets it covers at once (the
+                                       letter list, page and PDF are the SOP records pages)
 ``/satudata/pembina``                  Pembina Data (and the other SOP roles): overview of OPDs
 ``/satudata/sekretariat``              Sekretariat SDI: Daftar Data, statements, report
 =====================================  ==========================================================
@@ -14,10 +14,9 @@
 from __future__ import annotations
 
 import datetime
-import os
 from typing import Any, Optional
 
-from flask import Blueprint, send_file
+from flask import Blueprint
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -201,19 +200,6 @@ def _verified_datasets(org_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def letter_list() -> Any:
-    """Validation letters the user may read, newest first."""
-    login = _login_required()
-    if login:
-        return login
-    letters = tk.get_action("satudata_validation_letter_list")(d.context(), {})
-    if not letters and not _letter_orgs() and not lifecycle.permission_read_all(_user_obj()) \
-            and not d.user_organizations("read"):
-        return tk.abort(403, tk._("Validation letters are for OPD staff and the SOP roles."))
-    return tk.render("satudata/workflow/letter_list.html", {
-        "letters": letters, "can_record": bool(_letter_orgs())})
-
-
 def letter_new() -> Any:
     """Record a *Surat validasi Kepala OPD* with its PDF and the verified datasets it covers;
     optionally validate those datasets at once."""
@@ -255,7 +241,7 @@ def letter_new() -> Any:
                     number=letter["number"]))
                 if form.get("validate_now"):
                     _validate_with(letter)
-                return tk.redirect_to("satudata_workflow.letter_list")
+                return tk.redirect_to("satudata_records.letter_read", id=letter["id"])
         form["datasets"] = chosen
     org = names.get(org_name)
     return tk.render("satudata/workflow/letter_new.html", {
@@ -279,28 +265,6 @@ def _validate_with(letter: dict[str, Any]) -> None:
         else:
             tk.h.flash_success(tk._('"{title}" is validated and waits for publication by '
                                     "the Walidata.").format(title=pkg["title"]))
-
-
-def letter_pdf(id: str) -> Any:
-    """The signed PDF of a validation letter (whoever may read the full letter)."""
-    login = _login_required()
-    if login:
-        return login
-    try:
-        letter = tk.get_action("satudata_validation_letter_show")(d.context(), {"id": id})
-    except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Validation letter not found"))
-    except tk.NotAuthorized as exc:
-        return tk.abort(403, str(exc))
-    from ckanext.satudata_blitar import records  # noqa: PLC0415
-
-    key = letter.get("pdf_key")
-    path = records.pdf_path(key) if key else None
-    if not path or not os.path.exists(path):
-        return tk.abort(404, tk._("The signed PDF of this letter is missing."))
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in letter["number"])
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"surat-validasi-{safe}.pdf")
 
 
 # -- Pembina Data ---------------------------------------------------------------------------------
@@ -371,8 +335,6 @@ def sekretariat() -> Any:
 workflow.add_url_rule("/dataset-saya", view_func=my_datasets)
 workflow.add_url_rule("/antrean", view_func=queue)
 workflow.add_url_rule("/dataset/<id>/<action>", view_func=transition, methods=["GET", "POST"])
-workflow.add_url_rule("/surat-validasi", view_func=letter_list)
 workflow.add_url_rule("/surat-validasi/baru", view_func=letter_new, methods=["GET", "POST"])
-workflow.add_url_rule("/surat-validasi/<id>/pdf", view_func=letter_pdf)
 workflow.add_url_rule("/pembina", view_func=pembina)
 workflow.add_url_rule("/sekretariat", view_func=sekretariat)

@@ -1,0 +1,259 @@
+"""The workflow pages of each SOP role, through CKAN's test app (issue 8).
+
+Who may open which page is a ``parametrize`` table; then the dataset-page panel (buttons only
+for allowed steps, nothing unpublished for visitors), the transition forms (errors next to the
+field, the step done through the action), the letter form, and the Indonesian default with the
+English switch (including core strings that CKAN's own Indonesian catalog leaves empty).
+"""
+from __future__ import annotations
+
+import io
+import re
+from typing import Any, Iterator, Optional
+
+import pytest
+from werkzeug.datastructures import FileStorage  # noqa: F401 - documents the upload type
+
+import ckan.model as model
+from ckan.tests import factories, helpers
+
+from ckanext.satudata_blitar import lifecycle
+
+ROLES = ("anonymous", "opd_editor", "opd_admin", "other_opd", "walidata", "pembina",
+         "sekretariat", "sysadmin")
+
+
+def _pdf(text: str = "Surat validasi") -> bytes:
+    """A minimal one-page PDF with a correct cross-reference table."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+@pytest.fixture(scope="module")
+def world(reset_db, migrate_db_for) -> Iterator[dict[str, Any]]:
+    """A clean database once per module; each test makes its own datasets."""
+    import ckan.plugins
+
+    ckan.plugins.load_all()
+    reset_db()
+    for plugin in ("activity", "satudata_blitar", "satudata_search"):
+        migrate_db_for(plugin)
+    users = {role: factories.UserWithToken(name=f"ui_{role}")
+             for role in ROLES if role not in ("anonymous", "sysadmin")}
+    users["sysadmin"] = factories.SysadminWithToken(name="ui_sysadmin")
+    org_a = factories.Organization(name="opd-ui-a", title="Dinas Uji A", users=[
+        {"name": users["opd_editor"]["name"], "capacity": "editor"},
+        {"name": users["opd_admin"]["name"], "capacity": "admin"},
+    ])
+    org_b = factories.Organization(name="opd-ui-b", title="Dinas Uji B", users=[
+        {"name": users["other_opd"]["name"], "capacity": "admin"},
+    ])
+    for role in lifecycle.PORTAL_ROLES:
+        helpers.call_action("satudata_role_assign", user=users[role]["name"], role=role)
+    yield {"users": users, "org_a": org_a, "org_b": org_b}
+    ckan.plugins.unload_non_system_plugins()
+
+
+def _headers(world: dict[str, Any], role: str) -> dict[str, str]:
+    if role == "anonymous":
+        return {}
+    return {"Authorization": world["users"][role]["token"]}
+
+
+def _dataset(world: dict[str, Any], state: str = lifecycle.DRAFT, **kwargs: Any) -> dict[str, Any]:
+    """A dataset of OPD A walked to ``state`` (as the system, skipping the SDI gates)."""
+    dataset = factories.Dataset(owner_org=world["org_a"]["id"],
+                                user=world["users"]["opd_editor"], **kwargs)
+    pkg = model.Package.get(dataset["id"])
+    for transition in ("submit", "verify", "validate", "publish"):
+        if lifecycle.get_state(pkg) == state:
+            break
+        lifecycle.apply_transition(pkg, transition, None, lifecycle.SYSTEM,
+                                   letter_ref="uji" if transition == "validate" else None)
+    assert lifecycle.get_state(pkg) == state
+    return dataset
+
+
+def _get(app, url: str, world: dict[str, Any], role: str, status: Optional[int] = None):
+    return app.get(url, headers=_headers(world, role), status=status, follow_redirects=False)
+
+
+# -- who may open which page ----------------------------------------------------------------------
+PAGES: dict[str, set[str]] = {
+    # page: the roles that get it (everyone else signed in: 403; anonymous: to the login)
+    "/satudata/dataset-saya": {"opd_editor", "opd_admin", "other_opd", "sysadmin"},
+    "/satudata/antrean": {"walidata", "sysadmin"},
+    "/satudata/surat-validasi/baru": {"opd_admin", "other_opd", "walidata", "sysadmin"},
+    "/satudata/pembina": {"walidata", "pembina", "sekretariat", "sysadmin"},
+    "/satudata/sekretariat": {"sekretariat", "pembina", "sysadmin"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+@pytest.mark.parametrize("role", ROLES)
+def test_page_permissions(app, world, path: str, role: str) -> None:
+    response = _get(app, path, world, role)
+    if role == "anonymous":
+        assert response.status_code == 302 and "/user/login" in response.headers["Location"]
+    elif role in PAGES[path]:
+        assert response.status_code == 200, response.body[:500]
+    else:
+        assert response.status_code == 403
+
+
+# -- dataset page panel --------------------------------------------------------------------------
+def _buttons(body: str) -> set[str]:
+    return set(re.findall(r"satudata-action-(\w+)", body))
+
+
+@pytest.mark.parametrize("role, buttons", [
+    ("walidata", {"verify", "return"}),
+    ("opd_editor", set()),
+    ("opd_admin", set()),
+    ("pembina", set()),
+    ("sekretariat", set()),
+])
+def test_panel_shows_only_allowed_steps(app, world, role: str, buttons: set[str]) -> None:
+    dataset = _dataset(world, lifecycle.SUBMITTED)
+    body = _get(app, f"/dataset/{dataset['name']}", world, role, status=200).body
+    assert "satudata-panel" in body
+    assert "Diajukan" in body
+    assert _buttons(body) == buttons
+    assert "satudata-timeline" in body  # insiders see the audit rows
+
+
+def test_unpublished_dataset_is_hidden_from_visitors_and_other_opds(app, world) -> None:
+    dataset = _dataset(world, lifecycle.VERIFIED)
+    _get(app, f"/dataset/{dataset['name']}", world, "anonymous", status=404)
+    assert _get(app, f"/dataset/{dataset['name']}", world, "other_opd").status_code in (403, 404)
+
+
+def test_visitors_see_only_the_published_facts(app, world) -> None:
+    dataset = _dataset(world, lifecycle.PUBLISHED)
+    body = _get(app, f"/dataset/{dataset['name']}", world, "anonymous", status=200).body
+    assert "Terpublikasi" in body
+    assert "satudata-timeline" not in body
+    assert not _buttons(body)
+    walidata = _get(app, f"/dataset/{dataset['name']}", world, "walidata", status=200).body
+    assert _buttons(walidata) == {"withdraw"}
+
+
+def test_draft_shows_submit_to_its_producer(app, world) -> None:
+    dataset = _dataset(world, lifecycle.DRAFT)
+    body = _get(app, f"/dataset/{dataset['name']}", world, "opd_editor", status=200).body
+    assert "Draf" in body
+    # the SDI gate decides; when nothing is missing there is a submit button
+    problems = "Sebelum dataset ini dapat diajukan" in body
+    assert ("submit" in _buttons(body)) is not problems
+
+
+# -- transitions -----------------------------------------------------------------------------------
+def test_transition_page_refused_to_roles_that_may_not(app, world) -> None:
+    dataset = _dataset(world, lifecycle.SUBMITTED)
+    for role in ("opd_editor", "opd_admin", "pembina", "sekretariat", "other_opd"):
+        assert _get(app, f"/satudata/dataset/{dataset['name']}/verifikasi",
+                    world, role).status_code in (403, 404), role
+    _get(app, f"/satudata/dataset/{dataset['name']}/entah", world, "walidata", status=404)
+
+
+def test_return_needs_category_and_reason_next_to_the_fields(app, world) -> None:
+    dataset = _dataset(world, lifecycle.SUBMITTED)
+    url = f"/satudata/dataset/{dataset['name']}/kembalikan"
+    form = _get(app, url, world, "walidata", status=200).body
+    assert 'for="field-reason_category"' in form and 'for="field-reason"' in form
+    response = app.post(url, data={}, headers=_headers(world, "walidata"), status=200)
+    assert 'id="error-reason_category"' in response.body
+    assert 'id="error-reason"' in response.body
+    assert 'aria-invalid="true"' in response.body
+    assert lifecycle.get_state(model.Package.get(dataset["id"])) == lifecycle.SUBMITTED
+
+    response = app.post(url, data={"reason_category": "kode_wilayah_salah",
+                                   "reason": "Baris 15: kode wilayah salah."},
+                        headers=_headers(world, "walidata"), follow_redirects=False)
+    assert response.status_code == 302
+    model.Session.expire_all()
+    assert lifecycle.get_state(model.Package.get(dataset["id"])) == lifecycle.DRAFT
+    mine = _get(app, "/satudata/dataset-saya", world, "opd_editor", status=200).body
+    assert "Dikembalikan oleh Walidata" in mine and "Baris 15: kode wilayah salah." in mine
+
+
+def test_walidata_queue_lists_and_filters(app, world) -> None:
+    submitted = _dataset(world, lifecycle.SUBMITTED)
+    validated = _dataset(world, lifecycle.VALIDATED)
+    body = _get(app, "/satudata/antrean", world, "walidata", status=200).body
+    assert submitted["name"] in body and validated["name"] in body
+    assert "Tenggat" in body
+    only = _get(app, "/satudata/antrean?state=validated", world, "walidata", status=200).body
+    assert validated["name"] in only and f'data-dataset="{submitted["name"]}"' not in only
+    other = _get(app, "/satudata/antrean?opd=opd-ui-b", world, "walidata", status=200).body
+    assert "data-dataset=" not in other
+
+
+# -- validation letters ----------------------------------------------------------------------------
+def test_head_of_opd_records_a_letter_and_validates(app, world) -> None:
+    dataset = _dataset(world, lifecycle.VERIFIED)
+    form = _get(app, "/satudata/surat-validasi/baru", world, "opd_admin", status=200).body
+    assert dataset["title"] in form
+    data = {"owner_org": "opd-ui-a", "datasets": [dataset["id"]], "number": "000.5/1/UJI/2026",
+            "letter_date": "2026-01-05", "subject": "Validasi data",
+            "signatory_name": "Kepala Dinas Uji", "signatory_nip": "123",
+            "signatory_position": "Kepala Dinas Uji A", "signatory_acting": "",
+            "validate_now": "1"}
+    # a wrong NIP and no PDF: both errors next to their fields, nothing recorded
+    response = app.post("/satudata/surat-validasi/baru", data=data,
+                        headers=_headers(world, "opd_admin"), status=200)
+    assert 'id="error-signatory_nip"' in response.body
+    assert 'id="error-upload"' in response.body
+    data.update(signatory_nip="197001011990031001",
+                upload=(io.BytesIO(_pdf()), "surat.pdf"))
+    response = app.post("/satudata/surat-validasi/baru", data=data,
+                        headers=_headers(world, "opd_admin"), follow_redirects=False)
+    assert response.status_code == 302, response.body[:1000]
+    model.Session.expire_all()
+    assert lifecycle.get_state(model.Package.get(dataset["id"])) == lifecycle.VALIDATED
+    assert "/satudata/letters/" in response.headers["Location"]  # the SOP records page
+    page = _get(app, f"/dataset/{dataset['name']}", world, "walidata", status=200).body
+    assert "000.5/1/UJI/2026" in page and "publish" in _buttons(page)
+    pdf_link = re.search(r'href="(/satudata/letters/[^"]+/pdf)"', page).group(1)
+    assert _get(app, pdf_link, world, "walidata", status=200).data.startswith(b"%PDF")
+
+
+# -- language --------------------------------------------------------------------------------------
+def test_indonesian_by_default_with_core_strings_and_english_switch(app, world) -> None:
+    _dataset(world, lifecycle.PUBLISHED)
+    body = app.get("/dataset/", status=200).body
+    assert 'lang="id"' in body
+    assert "Urutkan menurut" in body  # core's "Order by", empty in CKAN's id catalog
+    assert re.search(r"\d+ dataset ditemukan", body)  # core's plural "{number} datasets found"
+    english = app.get("/en/dataset/", status=200).body
+    assert "Order by" in english and re.search(r"\d+ datasets? found", english)
+    queue = app.get("/en/satudata/antrean", headers=_headers(world, "walidata"), status=200).body
+    assert "Walidata Queue" in queue
+    assert "Antrean Walidata" in app.get("/satudata/antrean", headers=_headers(
+        world, "walidata"), status=200).body
+
+
+def test_nav_links_follow_the_roles(app, world) -> None:
+    editor = _get(app, "/dataset/", world, "opd_editor", status=200).body
+    walidata = _get(app, "/dataset/", world, "walidata", status=200).body
+    anonymous = _get(app, "/dataset/", world, "anonymous", status=200).body
+    assert "/satudata/dataset-saya" in editor and "/satudata/antrean" not in editor
+    assert "/satudata/antrean" in walidata and "/satudata/dataset-saya" not in walidata
+    assert "satudata-nav" not in anonymous
