@@ -1,7 +1,7 @@
 """The real portal, started by the project's own script, driven by Debian's Chromium.
 
 A session fixture runs ``bin/satudata reset-demo`` and ``bin/satudata up`` against a database
-of its own (``satudata_e2e``) on a free port, waits until the API answers, and stops the portal
+of its own (``<test db>_e2e``, so concurrent runs never share it) on a free port, waits until the API answers, and stops the portal
 at the end. Playwright drives ``/usr/bin/chromium`` (Playwright's own browser download cannot be
 used on these machines). Screenshots of failing tests go to ``test-results/``.
 """
@@ -30,8 +30,11 @@ def _free_port() -> int:
 
 def _env(port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CKAN_")}
-    env.update(SATUDATA_HTTP_PORT=str(port), SATUDATA_DEMO_DB="satudata_e2e",
-               SATUDATA_DEMO_REDIS_DB="9")
+    test_db = os.environ.get("SATUDATA_TEST_DB", "satudata_test")
+    # Redis has 16 databases: the portal's is 8 away from the test run's own
+    redis_db = (int(os.environ.get("SATUDATA_TEST_REDIS_DB", "1")) + 8) % 16
+    env.update(SATUDATA_HTTP_PORT=str(port), SATUDATA_DEMO_DB=f"{test_db}_e2e",
+               SATUDATA_DEMO_REDIS_DB=str(redis_db))
     return env
 
 
