@@ -509,8 +509,9 @@ class _RowChecks:
         self.low = start or -10**9
         self.high = end or 10**9
         self.integers = sorted(state.integer_as_number)
-        self.required = state.required
-        self.minimums = sorted(state.minimums.items())
+        #: (field, minimum or None, required) for every field with one of the two rules
+        self.cells = [(name, state.minimums.get(name), name in state.required)
+                      for name in sorted(state.required | set(state.minimums))]
         self.reference = load_reference()
         self.system_row = 0
         self._known: dict[str, tuple[Any, Optional[str]]] = {}
@@ -518,48 +519,47 @@ class _RowChecks:
         self._fine: set[str] = set()
 
     def __call__(self, row: Any) -> None:
-        # hot path (once per row): plain dict lookups on the row frictionless already parsed
+        # hot path, once per row (~2 us): plain dict lookups on the row frictionless parsed
         self.count += 1
         state = self.state
         if state.errors >= state.limit:
             return
-        if self.area_field is not None:
-            value = row[self.area_field]
+        area = self.area_field
+        if area is not None:
+            value = row[area]
             if value is not None and value not in self._fine:
                 self._area(str(value), row.row_number)
-        if self.year_field is not None:
-            year = row[self.year_field]
+        year_field = self.year_field
+        if year_field is not None:
+            year = row[year_field]
             if year is not None and (year < self.low or year > self.high):
-                state.add(m.issue("year-outside-period", row=row.row_number,
-                                  column=self.year_field, value=year, start=self.start or "",
-                                  end=self.end or ""))
-        if self.required:
-            blank = row.blank_cells
-            if blank:
-                for name in blank:
-                    if name in self.required:
-                        state.add(m.issue("required-missing", row=row.row_number, column=name))
-        for name, minimum in self.minimums:
+                state.add(m.issue("year-outside-period", row=row.row_number, column=year_field,
+                                  value=year, start=self.start or "", end=self.end or ""))
+        for name, minimum, required in self.cells:
             value = row[name]
-            if value is not None and value < minimum:
-                code = "negative-count" if minimum == 0 else "constraint-minimum"
-                state.add(m.issue(code, row=row.row_number, column=name, value=value,
-                                  limit=minimum))
+            if value is None:
+                # None is either an empty cell or a type error (reported by frictionless)
+                if required and name in row.blank_cells:
+                    state.add(m.issue("required-missing", row=row.row_number, column=name))
+            elif minimum is not None and value < minimum:
+                state.add(m.issue("negative-count" if minimum == 0 else "constraint-minimum",
+                                  row=row.row_number, column=name, value=value, limit=minimum))
         for name in self.integers:
             value = row[name]
             if value is not None and value != int(value):
                 state.add(m.issue("not-integer", row=row.row_number, column=name, value=value,
                                   example=int(value)))
-        if self.key_of is not None:
-            key = self.key_of(row)
-            if key is None or (self.multi_key and None in key):
-                return
-            first = self.keys_seen.setdefault(key, row.row_number)
-            if first != row.row_number:
+        key_of = self.key_of
+        if key_of is not None:
+            key = key_of(row)
+            seen = self.keys_seen
+            if key in seen:
                 values = key if self.multi_key else (key,)
                 shown = ", ".join(f"{k}={v}" for k, v in zip(self.key, values))
                 state.add(m.issue("duplicate-key", row=row.row_number, key=shown,
-                                  first_row=first))
+                                  first_row=seen[key]))
+            elif key is not None and not (self.multi_key and None in key):
+                seen[key] = row.row_number
 
     def _area(self, value: str, number: int) -> None:
         state = self.state
