@@ -219,8 +219,7 @@ def _detect_encoding(path: str, head: bytes, state: _State) -> str:
                     raise _Stop()
                 # no valid multi-byte UTF-8 before the bad byte: check the rest of the file
                 f.seek(bad)
-                rest = f.read()
-                if _valid_utf8_runs(rest):
+                if any(_valid_utf8_runs(part) for part in iter(lambda: f.read(_CHUNK), b"")):
                     state.add(m.issue("file-encoding-mixed", line=line))
                     raise _Stop()
                 state.add(m.issue("file-encoding-legacy", m.WARNING, encoding="windows-1252"))
