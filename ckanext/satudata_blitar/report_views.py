@@ -68,7 +68,7 @@ def read() -> Any:
         return tk.abort(400, str(error.error_summary))
     digest = compute.document_sha256(document)
     file_rows = tk.get_action("satudata_report_file_list")(_context(), {"year": year})
-    extra = render.template_vars(document, digest)
+    extra = render.template_vars(document, digest, print_limit=render.print_list_limit())
     extra.update({"files": file_rows, "year": year, "years": _years(),
                   "formats": render.FORMATS,
                   "can_manage": _allowed("satudata_report_note_create")})
@@ -82,7 +82,8 @@ def public() -> Any:
         document = tk.get_action("satudata_report_public")(_context(), {"year": year})
     except tk.ValidationError as error:
         return tk.abort(400, str(error.error_summary))
-    extra = render.template_vars(document, compute.document_sha256(document))
+    extra = render.template_vars(document, compute.document_sha256(document),
+                                 print_limit=render.print_list_limit())
     extra.update({"year": year, "years": _years()})
     return tk.render("satudata/report/public.html", extra)
 

@@ -193,7 +193,7 @@ class _Dataset:
     owner_org: Optional[str]
     private: bool
     current_state: Optional[str]
-    columns: dict[str, Any]
+    columns: Any  # the package row (mapping of FIELDS_FROM_PACKAGE)
     state_at_end: str = lifecycle.DRAFT
     transitions: set[str] = field(default_factory=set)
     last_publish: Optional[dt.date] = None
@@ -341,16 +341,15 @@ def _datasets(org_ids: list[str], end_utc: dt.datetime) -> dict[str, _Dataset]:
              .where(p.c.type.in_(lifecycle.GOVERNED_TYPES), p.c.state == "active",
                     p.c.owner_org.in_(org_ids)))
     out: dict[str, _Dataset] = {}
-    for row in model.Session.execute(query).mappings():
+    for row in model.Session.execute(query).mappings().all():
         # a dataset with a status row exists from its first audit row (``_walk_audit``);
         # one without (older than the plugin) from its creation date
         if row["current_state"] is None and row["metadata_created"] >= end_utc:
             continue
-        columns = {name: row[name] for name in FIELDS_FROM_PACKAGE if name in row}
         out[row["id"]] = _Dataset(
             id=row["id"], name=row["name"], title=row["title"] or row["name"],
             owner_org=row["owner_org"], private=bool(row["private"]),
-            current_state=row["current_state"], columns=columns,
+            current_state=row["current_state"], columns=row,
             # a dataset without audit rows before the end follows the migration rule
             state_at_end=(lifecycle.DRAFT if row["private"] else lifecycle.PUBLISHED))
     return out
@@ -360,36 +359,35 @@ def _walk_audit(datasets: dict[str, _Dataset], org_ids: list[str], start_utc: dt
                 end_utc: dt.datetime, cal: WorkCalendar, durations: dict[str, list[int]],
                 returns: Counter[str]) -> None:
     """One pass over the audit rows: state at the end, transitions and step durations."""
-    a = lifecycle.AuditEntry.__table__
-    p = model.package_table
-    query = (sa.select(a.c.package_id, a.c.transition, a.c.to_state, a.c.timestamp,
-                       a.c.reason_category)
-             .select_from(a.join(p, p.c.id == a.c.package_id))
-             .where(a.c.timestamp < end_utc, p.c.type.in_(lifecycle.GOVERNED_TYPES),
-                    p.c.state == "active", p.c.owner_org.in_(org_ids))
-             .order_by(a.c.package_id, a.c.timestamp, a.c.id))
+    # plain DB-API rows: 60,000 of them are read, SQLAlchemy row objects would double the
+    # time. The calendar date in the portal's time zone is computed by PostgreSQL.
+    rows = _raw(
+        "SELECT a.package_id, a.transition, a.to_state, a.timestamp, a.reason_category,"
+        " timezone(%(tz)s, timezone('UTC', a.timestamp))::date"
+        " FROM satudata_blitar_audit a JOIN package p ON p.id = a.package_id"
+        " WHERE a.timestamp < %(end)s AND p.type = ANY(%(types)s) AND p.state = 'active'"
+        " AND p.owner_org = ANY(%(orgs)s)"
+        " ORDER BY a.package_id, a.timestamp, a.id",
+        {"tz": str(workdays.timezone()), "end": end_utc,
+         "types": list(lifecycle.GOVERNED_TYPES), "orgs": org_ids})
+    # which steps each transition begins and ends
+    begins = {begin: name for name, (begin, _, _) in STEPS.items()}
+    ends = {finish: name for name, (_, finish, _) in STEPS.items()}
+    resets = ("withdraw", "create", "migrate")
     current: Optional[str] = None
+    d: Optional[_Dataset] = None
+    # per step: [clock start, pauses, paused since]
     clocks: dict[str, list[Any]] = {}
-    tz_cache: dict[dt.datetime, dt.date] = {}
-
-    def day_of(ts: dt.datetime) -> dt.date:
-        day = tz_cache.get(ts)
-        if day is None:
-            day = tz_cache[ts] = workdays.local_date(ts)
-        return day
-
-    for package_id, transition, to_state, ts, category in model.Session.execute(query):
-        d = datasets.get(package_id)
-        if d is None:
-            continue
+    for package_id, transition, to_state, ts, category, day in rows:
         if package_id != current:
             current = package_id
-            # per step: [clock start, pauses, paused since]
+            d = datasets.get(package_id)
             clocks = {name: [None, [], None] for name in STEPS}
+        if d is None:
+            continue
         d.state_at_end = to_state
         d.seen = True
         in_year = ts >= start_utc
-        day = day_of(ts)
         if transition == "publish":
             d.last_publish = day
             d.published_in_year = d.published_in_year or in_year
@@ -397,37 +395,49 @@ def _walk_audit(datasets: dict[str, _Dataset], org_ids: list[str], start_utc: dt
             d.transitions.add(transition)
             if transition == "return":
                 returns[category or "lainnya"] += 1
-        for name, (begin, finish, _) in STEPS.items():
-            clock = clocks[name]
-            if transition == begin:
-                if clock[0] is None:
-                    clock[0] = day
-                elif clock[2] is not None:
-                    clock[1].append((clock[2], day))
-                    clock[2] = None
-            elif transition == "return":
+        if transition == "return":
+            for clock in clocks.values():
                 if clock[0] is not None and clock[2] is None:
                     clock[2] = day
-            elif transition == finish:
-                if clock[0] is not None and clock[2] is None and in_year:
-                    durations[name].append(cal.elapsed(clock[0], day, clock[1]))
-                clocks[name] = [None, [], None]
-            elif transition in ("withdraw", "create", "migrate"):
-                clocks[name] = [None, [], None]
+            continue
+        if transition in resets:
+            clocks = {name: [None, [], None] for name in STEPS}
+            continue
+        name = begins.get(transition)
+        if name is not None:
+            clock = clocks[name]
+            if clock[0] is None:
+                clock[0] = day
+            elif clock[2] is not None:
+                clock[1].append((clock[2], day))
+                clock[2] = None
+        name = ends.get(transition)
+        if name is not None:
+            clock = clocks[name]
+            if clock[0] is not None and clock[2] is None and in_year:
+                durations[name].append(cal.elapsed(clock[0], day, clock[1]))
+            clocks[name] = [None, [], None]
 
 
 def _load_extras(datasets: list[_Dataset]) -> None:
     if not datasets:
         return
-    e = model.package_extra_table
     by_id = {d.id: d for d in datasets}
-    ids = list(by_id)
-    for chunk in _chunks(ids, 5000):
-        query = sa.select(e.c.package_id, e.c.key, e.c.value).where(
-            e.c.package_id.in_(chunk), e.c.key.in_(EXTRA_KEYS + tuple(_required_extra_keys())),
-            e.c.state == "active")
-        for package_id, key, value in model.Session.execute(query):
-            by_id[package_id].extras[key] = value or ""
+    keys = list(EXTRA_KEYS) + _required_extra_keys()
+    for package_id, key, value in _raw(
+            "SELECT package_id, key, value FROM package_extra WHERE package_id = ANY(%(ids)s)"
+            " AND key = ANY(%(keys)s) AND state = 'active'", {"ids": list(by_id), "keys": keys}):
+        by_id[package_id].extras[key] = value or ""
+
+
+def _raw(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Rows of a read-only query on the session's connection, as plain DB-API tuples."""
+    cursor = model.Session.connection().connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
@@ -547,15 +557,13 @@ def _quality(published: list[_Dataset], counted: list[_Dataset], org_ids: list[s
     ids = [d.id for d in published]
     formats: dict[str, set[str]] = defaultdict(set)
     tags: Counter[str] = Counter()
-    r = model.resource_table
-    for chunk in _chunks(ids, 5000):
-        for package_id, fmt, url in model.Session.execute(
-                sa.select(r.c.package_id, r.c.format, r.c.url)
-                .where(r.c.package_id.in_(chunk), r.c.state == "active")):
-            fmt = (fmt or "").strip().upper().lstrip(".")
-            if not fmt and url and "." in url.rsplit("/", 1)[-1]:
-                fmt = url.rsplit(".", 1)[-1].upper()
-            formats[package_id].add(fmt)
+    for package_id, fmt, url in _raw(
+            "SELECT package_id, format, url FROM resource"
+            " WHERE package_id = ANY(%(ids)s) AND state = 'active'", {"ids": ids}):
+        fmt = (fmt or "").strip().upper().lstrip(".")
+        if not fmt and url and "." in url.rsplit("/", 1)[-1]:
+            fmt = url.rsplit(".", 1)[-1].upper()
+        formats[package_id].add(fmt)
     required = checks_config.submit_required_fields()
     if "tag_string" in required:
         pt = model.package_tag_table
@@ -568,22 +576,27 @@ def _quality(published: list[_Dataset], counted: list[_Dataset], org_ids: list[s
     standards = _known_standards()
     reference = load_reference()
 
-    counts = Counter()
+    counts: Counter[str] = Counter()
+    dues: dict[tuple[str, dt.date, Optional[int]], Any] = {}
+    areas: dict[str, list[str]] = {}
     frequency_total = 0
     for d in published:
-        values = dict(d.columns)
+        values = {name: d.columns[name] for name in FIELDS_FROM_PACKAGE}
         values.update(d.extras)
+        raw_codes = values.get("cakupan_wilayah") or ""
+        codes = areas.get(raw_codes)
+        if codes is None:
+            codes = areas[raw_codes] = _area_codes(raw_codes)
         complete = True
         for name in required:
             if name == "tag_string":
                 complete = complete and tags.get(d.id, 0) > 0
             elif name == "cakupan_wilayah":
-                complete = complete and bool(_area_codes(values.get(name)))
+                complete = complete and bool(codes)
             elif not str(values.get(name) or "").strip():
                 complete = False
         counts["complete_metadata"] += complete
         counts["registered_standard"] += (values.get("standar_data") or "") in standards
-        codes = _area_codes(values.get("cakupan_wilayah"))
         counts["reference_codes"] += bool(codes) and all(
             reference.lookup(c)[0] is not None for c in codes)
         counts["machine_readable"] += bool(formats.get(d.id, set()) & MACHINE_READABLE)
@@ -592,7 +605,10 @@ def _quality(published: list[_Dataset], counted: list[_Dataset], org_ids: list[s
             frequency_total += 1
             period_end = _year_of(values.get("periode_referensi_selesai")) or \
                 _year_of(values.get("periode_referensi_mulai"))
-            due = workdays.next_update_due(frequency, d.last_publish, period_end)
+            key = (frequency, d.last_publish, period_end)
+            due = dues.get(key, False)
+            if due is False:
+                due = dues[key] = workdays.next_update_due(*key)
             counts["updated_on_time"] += bool(due and end_day <= due)
     indicators: dict[str, Any] = {}
     for key, mapping in INDICATORS.items():

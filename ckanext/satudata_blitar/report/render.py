@@ -138,8 +138,31 @@ class Section:
     note: str = ""
 
 
-def sections(document: dict[str, Any]) -> list[Section]:
-    """The document as titled tables, in reading order (HTML, PDF, XLSX and CSV)."""
+def print_list_limit() -> int:
+    """Longest list printed row by row in the PDF (``…report.pdf_list_limit``)."""
+    return tk.asint(tk.config.get("ckanext.satudata_blitar.report.pdf_list_limit") or 300)
+
+
+def _condense(section: Section, org_column: int, limit: Optional[int]) -> Section:
+    """A long list becomes a count per OPD for print; the full list stays in XLSX/CSV."""
+    if limit is None or len(section.rows) <= limit:
+        return section
+    counts: dict[str, int] = {}
+    for row in section.rows:
+        counts[row[org_column] or "–"] = counts.get(row[org_column] or "–", 0) + 1
+    return Section(section.key, section.title, [tk._("OPD"), tk._("Count")],
+                   [[org, n] for org, n in sorted(counts.items())] + [[tk._("Total"),
+                                                                       len(section.rows)]],
+                   note=tk._("{count} rows: the full list is in the XLSX and CSV versions of "
+                             "this report.").format(count=len(section.rows)))
+
+
+def sections(document: dict[str, Any], print_limit: Optional[int] = None) -> list[Section]:
+    """The document as titled tables, in reading order (HTML, PDF, XLSX and CSV).
+
+    :param print_limit: for print (PDF), lists longer than this (published datasets,
+        validation letters) are condensed to a count per OPD
+    """
     public = document.get("scope") == "public"
     s = document["summary"]
     out: list[Section] = []
@@ -240,7 +263,7 @@ def sections(document: dict[str, Any]) -> list[Section]:
             letters.rows.append([x["number"], x["letter_date"], x["organization_title"],
                                  x["subject"], f"{x['signatory_name']}, {x['signatory_position']}",
                                  len(x["datasets"])])
-        out.append(letters)
+        out.append(_condense(letters, 2, print_limit))
 
     published = Section("published", tk._("Published datasets"),
                         [tk._("Title"), tk._("OPD"), tk._("Published on"), tk._("Frequency"),
@@ -248,7 +271,7 @@ def sections(document: dict[str, Any]) -> list[Section]:
     for d in document["published_datasets"]:
         published.rows.append([d["title"], d["organization_title"], d["published_at"],
                                d["frequency"], d["daftar_data_item"], d["standar_data"]])
-    out.append(published)
+    out.append(_condense(published, 1, print_limit))
 
     if not public:
         ev = document["evaluation"]
@@ -324,9 +347,10 @@ def chart_timing(document: dict[str, Any]) -> Markup:
                       marker=5.0, marker_label=tk._("SOP standard: 5 days"))
 
 
-def template_vars(document: dict[str, Any], json_sha256: str) -> dict[str, Any]:
+def template_vars(document: dict[str, Any], json_sha256: str,
+                  print_limit: Optional[int] = None) -> dict[str, Any]:
     """Everything the report templates need."""
-    return {"document": document, "sections": sections(document), "fmt": fmt,
+    return {"document": document, "sections": sections(document, print_limit), "fmt": fmt,
             "title": report_title(document), "sha256": json_sha256,
             "government": government_name(), "agency": agency_name(),
             "chart_realisation": chart_realisation(document),
@@ -397,7 +421,8 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
 
 def to_html(document: dict[str, Any], json_sha256: str) -> str:
     """The standalone print document (the source of the PDF)."""
-    return tk.render("satudata/report/document.html", template_vars(document, json_sha256))
+    return tk.render("satudata/report/document.html",
+                     template_vars(document, json_sha256, print_limit=print_list_limit()))
 
 
 def to_pdf(document: dict[str, Any], json_sha256: str) -> bytes:
