@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 from openpyxl import load_workbook
@@ -248,6 +249,9 @@ def test_pdf_text(year_world, document):
 
     with render.i18n_context():
         data = render.to_pdf(document, compute.document_sha256(document))
+    if os.environ.get("REPORT_PDF_DUMP"):  # look at it: pdftoppm -png FILE page
+        with open(os.environ["REPORT_PDF_DUMP"], "wb") as f:
+            f.write(data)
     reader = pypdf.PdfReader(io.BytesIO(data))
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
     cover = " ".join(reader.pages[0].extract_text().split())
