@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 
 import openpyxl
 import pytest
@@ -155,7 +156,12 @@ def test_large_files_are_checked_by_a_job():
     queued = jobs.get_queue().jobs
     assert [j.func_name for j in queued] == [
         "ckanext.satudata_blitar.checks.runner.run_check_job"]
-    jobs.Worker(["default"]).work(burst=True)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        jobs.Worker(["default"]).work(burst=True)
+    finally:  # rq installs SIGINT/SIGTERM handlers in this process: put pytest's back
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     model.Session.expire_all()
     done = call("satudata_resource_check_show", id=res["id"])
     assert done["status"] == "failed"
