@@ -218,6 +218,9 @@ DATASETS: list[dict[str, Any]] = [
     },
 ]
 
+# the 2025 datasets realise the items DD-001 … of the agreed Daftar Data 2025 (demo/records.py)
+DAFTAR_DATA_2025 = [d for d in DATASETS if d["name"].endswith("-2025")]
+
 log = logging.getLogger("satudata.demo")
 
 
@@ -276,6 +279,8 @@ def load() -> None:
         data["private"] = True
         data.update(COMMON_META)
         data.update(SDI_META[d["name"]])
+        if d in DAFTAR_DATA_2025:
+            data["daftar_data_item"] = f"DD-{DAFTAR_DATA_2025.index(d) + 1:03d}"
         org = next(o for o in ORGANIZATIONS if o["name"] == d["owner_org"])
         data.setdefault("maintainer", f"Pengelola Data {org['title']}")
         data.setdefault("maintainer_email", f"data.{d['owner_org']}@demo.satudata.blitarkota.go.id")
@@ -291,6 +296,10 @@ def load() -> None:
             }, files={"upload": (d["file"].replace("_salah", ""), f)})
         log.info("dataset %s created", d["name"])
         _walk(d, pkg)
+
+    from records import load_records  # demo/records.py: Daftar Data, statements
+
+    load_records(DAFTAR_DATA_2025, ORGANIZATIONS)
 
 
 # The path to each target state: (transition, acting user, extra parameters).
@@ -390,10 +399,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, help="CKAN ini file (demo.ini)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="[demo] %(message)s")
-    app = _load_app(args.config)
+    app = _load_app(args.config)  # configures logging from the ini file
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[demo] %(message)s"))
+    for name in ("satudata.demo", "records"):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(logging.INFO)
+        logging.getLogger(name).propagate = False
     with app._wsgi_app.test_request_context():
         load()
+    print()
+    print("Demo datasets and their SOP state:")
+    with app._wsgi_app.test_request_context():
+        from ckanapi import LocalCKAN
+
+        site = LocalCKAN()
+        for d in DATASETS:
+            state = site.call_action("satudata_dataset_status_show", {"id": d["name"]})["state"]
+            print(f"  {state:<10} {d['owner_org']:<15} {d['name']}")
     print()
     print("Demo users (password for all: %s)" % DEMO_PASSWORD)
     for u in USERS:
