@@ -416,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         site = LocalCKAN()
         for d in DATASETS:
             state = site.call_action("satudata_dataset_status_show", {"id": d["name"]})["state"]
-            print(f"  {state:<10} {d['owner_org']:<15} {d['name']}")
+            how = f" ({d['target']})" if d["target"] != state else ""
+            print(f"  {state + how:<22} {d['owner_org']:<15} {d['name']}")
     print()
     print("Demo users (password for all: %s)" % DEMO_PASSWORD)
     for u in USERS:
