@@ -114,6 +114,7 @@ def set_extra(pkg: dict[str, Any], key: str, value: str) -> None:
 
 def build_year() -> dict[str, Any]:
     """Users in every role, three OPDs, the Daftar Data 2025, statements and datasets."""
+    _letters[0] = 0  # letter numbers 000.5/1… in every module that builds the year
     users = {r: factories.User(name=f"rep_{r}") for r in (
         "walidata", "pembina", "sekretariat", "opd_admin", "opd_editor", "other_opd", "plain")}
     users["sysadmin"] = factories.Sysadmin(name="rep_sysadmin")
