@@ -10,37 +10,11 @@ import io
 import logging
 from typing import Any, Optional
 
+from pdf import one_page_pdf
+
 log = logging.getLogger(__name__)
 
 NIP = "197001011995031001"
-
-
-def _pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with ``lines``: the demo's stand-in for a signed statement."""
-    def esc(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    text = "BT /F1 11 Tf 72 770 Td 15 TL " + " ".join(
-        f"({esc(line)}) Tj T*" for line in lines) + " ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        f"<< /Length {len(text.encode('latin-1'))} >>\nstream\n{text}\nendstream",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
-    return out
 
 
 def _items(datasets: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
@@ -79,7 +53,7 @@ def load_records(datasets: list[dict[str, Any]], organizations: list[dict[str, A
             answers = [{"code": i["code"], "available": n < len(own) - 1 or len(own) == 1,
                         "reason": "Belum ada kegiatan pengumpulan data tahun ini."}
                        for n, i in enumerate(own)]
-            pdf = _pdf(["PEMERINTAH KOTA BLITAR", org["title"].upper(), "",
+            pdf = one_page_pdf(["PEMERINTAH KOTA BLITAR", org["title"].upper(), "",
                         "SURAT PERNYATAAN DAFTAR DATA YANG AKAN DIKUMPULKAN",
                         f"Tahun {year}", "", *[f"- {i['code']} {i['name']}" for i in own],
                         "", f"Kepala {org['title']} (demo)", f"NIP {NIP}",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 
 import pytest
 
@@ -10,10 +11,12 @@ from ckan.tests import factories, helpers
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
-_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "demo", "records.py")
+_DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "demo")
+_PATH = os.path.join(_DEMO, "records.py")
 
 
-def test_demo_records():
+def test_demo_records(monkeypatch):
+    monkeypatch.syspath_prepend(_DEMO)  # demo scripts import their siblings (pdf.py)
     spec = importlib.util.spec_from_file_location("demo_records", _PATH)
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)  # type: ignore[union-attr]
