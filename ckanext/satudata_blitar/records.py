@@ -450,7 +450,10 @@ def daftar_data_dict(dd: DaftarData, with_items: bool = True) -> dict[str, Any]:
     superseded = (model.Session.query(DaftarData.id)
                   .filter(DaftarData.previous_id == dd.id).first())
     out["superseded_by"] = superseded[0] if superseded else None
-    if with_items:
+    if not with_items:
+        out["item_count"] = (model.Session.query(DaftarDataItem)
+                             .filter(DaftarDataItem.daftar_data_id == dd.id).count())
+    else:
         items = items_of(dd)
         orgs = _org_names(i.owner_org for i in items)
         datasets = realising_datasets(i.code for i in items)
@@ -463,6 +466,7 @@ def daftar_data_dict(dd: DaftarData, with_items: bool = True) -> dict[str, Any]:
             values["datasets"] = [d for d in datasets.get(item.code, [])
                                   if d["owner_org"] == item.owner_org]
             out["items"].append(values)
+        out["item_count"] = len(items)
     return out
 
 

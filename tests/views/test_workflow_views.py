@@ -257,3 +257,19 @@ def test_nav_links_follow_the_roles(app, world) -> None:
     assert "/satudata/dataset-saya" in editor and "/satudata/antrean" not in editor
     assert "/satudata/antrean" in walidata and "/satudata/dataset-saya" not in walidata
     assert "satudata-nav" not in anonymous
+
+
+def test_sekretariat_page_lists_daftar_data_with_item_counts(app, world) -> None:
+    """Regression: the list of Daftar Data (summaries without items) rendered a 500."""
+    sysadmin = world["users"]["sysadmin"]["name"]
+    dd = helpers.call_action(
+        "satudata_daftar_data_create", context={"user": sysadmin}, year=2027,
+        title="Daftar Data Uji 2027",
+        items=[{"code": f"UJ-{n}", "name": f"Data uji {n}", "owner_org": world["org_a"]["name"],
+                "frequency": "tahunan"} for n in (1, 2, 3)])
+    body = _get(app, "/satudata/sekretariat", world, "sekretariat", status=200).body
+    assert "Daftar Data Uji 2027" in body
+    row = body[body.index("Daftar Data Uji 2027"):]
+    assert "<td>3</td>" in row[:600]
+    helpers.call_action("satudata_daftar_data_list", context={"user": sysadmin})
+    assert helpers.call_action("satudata_daftar_data_show", id=dd["id"])["item_count"] == 3
