@@ -28,6 +28,7 @@ PACKAGES = [
     "ckanext.satudata_blitar.search",
     "ckanext.satudata_blitar.checks",
     "ckanext.satudata_blitar.report",
+    "ckanext.satudata_blitar.views",
     # The design card keeps schemas/ and i18n/ at the repository root; they are
     # shipped inside the package so that a plain (non-editable) `pip install .`
     # still finds `ckanext.satudata_blitar.schemas:dataset.yaml` and the catalogs.

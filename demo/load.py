@@ -242,7 +242,6 @@ def _exists(ckan, action: str, name: str) -> bool:
 
 
 def load() -> None:
-    import ckan.plugins.toolkit as tk
     from ckanapi import LocalCKAN
 
     site = LocalCKAN()  # the site user: a sysadmin

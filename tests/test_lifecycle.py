@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
 
 from ckanext.satudata_blitar import lifecycle
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus

@@ -1,7 +1,6 @@
 import pytest
 
 import ckan.plugins as p
-from ckan.tests import factories, helpers
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")

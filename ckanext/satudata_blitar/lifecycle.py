@@ -272,17 +272,16 @@ def get_status(pkg: model.Package) -> dict[str, Any]:
 
 
 # -- roles --------------------------------------------------------------------------------------
-def _user_obj(user: Any) -> Optional[model.User]:
-    if user is None:
-        return None
-    if isinstance(user, model.User):
+def user_object(user: Any) -> Optional[model.User]:
+    """The ``model.User`` for a user object, name or id (``None`` stays ``None``)."""
+    if user is None or isinstance(user, model.User):
         return user
     return model.User.get(user)
 
 
 def portal_roles(user: Any) -> set[str]:
     """SOP roles (walidata, pembina, sekretariat) held by a user."""
-    user_obj = _user_obj(user)
+    user_obj = user_object(user)
     if not user_obj or not user_obj.id or user_obj.state != "active":
         return set()
     rows = model.Session.execute(
@@ -294,7 +293,7 @@ def portal_roles(user: Any) -> set[str]:
 
 def opd_role(user: Any, org_id: Optional[str]) -> Optional[str]:
     """CKAN capacity (admin/editor/member) of the user in the dataset's OPD, if any."""
-    user_obj = _user_obj(user)
+    user_obj = user_object(user)
     if not user_obj or not org_id:
         return None
     return authz.users_role_for_group_or_org(org_id, user_obj.name)
@@ -306,7 +305,7 @@ def _is_sysadmin(user_obj: Optional[model.User]) -> bool:
 
 def acting_role(user: Any, pkg: model.Package, transition: str) -> Optional[str]:
     """The role in which ``user`` may perform ``transition`` on ``pkg`` (``None``: may not)."""
-    user_obj = _user_obj(user)
+    user_obj = user_object(user)
     if not user_obj or user_obj.state != "active":
         return None
     held = portal_roles(user_obj)
@@ -338,13 +337,13 @@ def permission_transition(user: Any, pkg: model.Package, transition: str) -> tup
 
 def permission_read_all(user: Any) -> bool:
     """Walidata, Pembina Data, Sekretariat SDI and sysadmins read every dataset and the audit."""
-    user_obj = _user_obj(user)
+    user_obj = user_object(user)
     return _is_sysadmin(user_obj) or bool(portal_roles(user_obj))
 
 
 def permission_view_history(user: Any, pkg: model.Package) -> bool:
     """The audit trail of a dataset: its OPD's members, the SOP roles and sysadmins."""
-    user_obj = _user_obj(user)
+    user_obj = user_object(user)
     if not user_obj:
         return False
     return permission_read_all(user_obj) or opd_role(user_obj, pkg.owner_org) is not None

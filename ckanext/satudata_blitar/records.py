@@ -66,12 +66,6 @@ def today() -> dt.date:
     return workdays.local_date(dt.datetime.now(dt.timezone.utc))
 
 
-def _user_obj(user: Any) -> Optional[model.User]:
-    if user is None or isinstance(user, model.User):
-        return user
-    return model.User.get(user)
-
-
 def _is_sysadmin(user: Optional[model.User]) -> bool:
     return bool(user and user.sysadmin and user.state == "active")
 
@@ -130,7 +124,7 @@ def _org_names(ids: Iterable[str]) -> dict[str, model.Group]:
 # -- permissions -----------------------------------------------------------------------------
 def permission_manage_daftar_data(user: Any) -> tuple[bool, str]:
     """Create, edit, import, agree, revise and carry over a Daftar Data: Sekretariat SDI."""
-    user_obj = _user_obj(user)
+    user_obj = lifecycle.user_object(user)
     if _is_sysadmin(user_obj) or lifecycle.SEKRETARIAT in _roles(user_obj):
         return True, ""
     return False, tk._("Only the Sekretariat SDI may manage the Daftar Data.")
@@ -140,7 +134,7 @@ def permission_read_daftar_data(user: Any, dd: Optional[DaftarData] = None) -> t
     """Agreed lists are public; drafts are read by Walidata, Pembina Data and Sekretariat SDI."""
     if dd is not None and dd.status == DD_AGREED:
         return True, ""
-    if lifecycle.permission_read_all(_user_obj(user)):
+    if lifecycle.permission_read_all(lifecycle.user_object(user)):
         return True, ""
     if dd is None:  # listing: agreed lists only for everyone else
         return True, ""
@@ -150,7 +144,7 @@ def permission_read_daftar_data(user: Any, dd: Optional[DaftarData] = None) -> t
 
 def permission_manage_statement(user: Any, org_id: str) -> tuple[bool, str]:
     """Record or change an OPD's statement: its admin (Kepala OPD) or the Sekretariat SDI."""
-    user_obj = _user_obj(user)
+    user_obj = lifecycle.user_object(user)
     if _is_sysadmin(user_obj) or lifecycle.SEKRETARIAT in _roles(user_obj):
         return True, ""
     if user_obj and lifecycle.opd_role(user_obj, org_id) == "admin":
@@ -161,7 +155,7 @@ def permission_manage_statement(user: Any, org_id: str) -> tuple[bool, str]:
 
 def permission_manage_letter(user: Any, org_id: str) -> tuple[bool, str]:
     """Record or change an OPD's validation letter: its admin or the Walidata."""
-    user_obj = _user_obj(user)
+    user_obj = lifecycle.user_object(user)
     if _is_sysadmin(user_obj) or lifecycle.WALIDATA in _roles(user_obj):
         return True, ""
     if user_obj and lifecycle.opd_role(user_obj, org_id) == "admin":
@@ -173,7 +167,7 @@ def permission_manage_letter(user: Any, org_id: str) -> tuple[bool, str]:
 def permission_read_opd_record(user: Any, org_id: str) -> tuple[bool, str]:
     """Full statement/letter records and their PDFs: the OPD's members, Walidata, Pembina
     Data, Sekretariat SDI and sysadmins."""
-    user_obj = _user_obj(user)
+    user_obj = lifecycle.user_object(user)
     if lifecycle.permission_read_all(user_obj):
         return True, ""
     if user_obj and lifecycle.opd_role(user_obj, org_id):
@@ -184,7 +178,7 @@ def permission_read_opd_record(user: Any, org_id: str) -> tuple[bool, str]:
 
 def permission_list_deadlines(user: Any) -> tuple[bool, str]:
     """Any signed-in user (the list only holds what concerns the user)."""
-    user_obj = _user_obj(user)
+    user_obj = lifecycle.user_object(user)
     if user_obj and user_obj.state == "active":
         return True, ""
     return False, tk._("Sign in to see your deadlines.")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from typing import Any, Callable
+from typing import Callable
 
 import pytest
 from werkzeug.datastructures import FileStorage

@@ -12,7 +12,6 @@ import re
 from typing import Any, Iterator, Optional
 
 import pytest
-from werkzeug.datastructures import FileStorage  # noqa: F401 - documents the upload type
 
 import ckan.model as model
 from ckan.tests import factories, helpers

@@ -12,9 +12,7 @@ from sqlalchemy.orm import Mapped
 
 import ckan.plugins.toolkit as tk
 
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.utcnow()
+from ckanext.satudata_blitar.model.common import utcnow as _now
 
 
 class Standard(tk.BaseModel):  # type: ignore[misc, valid-type]

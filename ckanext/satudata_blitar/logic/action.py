@@ -23,6 +23,7 @@ from ckan.types import Action, Context, DataDict
 
 from ckanext.satudata_blitar import lifecycle
 from ckanext.satudata_blitar.logic import schema
+from ckanext.satudata_blitar.logic.common import context_user as _context_user
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus, RoleAssignment
 
 
@@ -41,11 +42,6 @@ def _get_package(id_or_name: str) -> model.Package:
     return pkg
 
 
-def _context_user(context: Context) -> Optional[model.User]:
-    user = context.get("auth_user_obj")
-    if isinstance(user, model.User):
-        return user
-    return model.User.get(context.get("user") or "")
 
 
 def _status_dict(pkg: model.Package, user: Optional[model.User]) -> dict[str, Any]:

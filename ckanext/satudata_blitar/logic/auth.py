@@ -14,6 +14,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthFunction, AuthResult, Context, DataDict
 
 from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar.logic.common import context_user as _user
 
 
 def _package(data_dict: DataDict, key: str = "id") -> model.Package:
@@ -23,8 +24,6 @@ def _package(data_dict: DataDict, key: str = "id") -> model.Package:
     return pkg
 
 
-def _user(context: Context) -> Optional[model.User]:
-    return context.get("auth_user_obj") or model.User.get(context.get("user") or "")  # type: ignore[return-value]
 
 
 def _transition_auth(name: str, context: Context, data_dict: DataDict) -> AuthResult:

@@ -18,6 +18,8 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.satudata_blitar import records
+from ckanext.satudata_blitar.logic.common import auth_result as _result
+from ckanext.satudata_blitar.logic.common import context_user as _user
 from ckanext.satudata_blitar.model.records import (
     DD_AGREED, DD_DRAFT, DaftarData, LetterDataset, Statement, StatementItem,
     ValidationLetter,
@@ -25,15 +27,6 @@ from ckanext.satudata_blitar.model.records import (
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _user(context: Context) -> Optional[model.User]:
-    user = context.get("auth_user_obj")
-    if isinstance(user, model.User):
-        return user
-    return model.User.get(context.get("user") or "")
-
-
-def _result(rule: tuple[bool, str]) -> AuthResult:
-    return {"success": rule[0], "msg": rule[1]} if not rule[0] else {"success": True}
 
 
 def _commit(context: Context) -> None:

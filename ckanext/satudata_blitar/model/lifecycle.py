@@ -7,7 +7,6 @@ The state of a dataset lives here, never in a package extra: ``package_update`` 
 from __future__ import annotations
 
 import datetime
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,13 +14,7 @@ from sqlalchemy.orm import Mapped
 
 import ckan.plugins.toolkit as tk
 
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.utcnow()
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
+from ckanext.satudata_blitar.model.common import utcnow as _now, new_id as _uuid
 
 
 class DatasetStatus(tk.BaseModel):  # type: ignore[misc, valid-type]

@@ -17,7 +17,6 @@ Signed PDFs are stored with CKAN's uploader; rows keep the storage key, size and
 from __future__ import annotations
 
 import datetime
-import uuid
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -25,17 +24,7 @@ from sqlalchemy.orm import Mapped
 
 import ckan.plugins.toolkit as tk
 
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.utcnow()
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
-
-
-def _iso(value: Optional[datetime.date]) -> Optional[str]:
-    return value.isoformat() if value else None
+from ckanext.satudata_blitar.model.common import utcnow as _now, new_id as _uuid, iso as _iso
 
 
 DD_DRAFT = "draft"

@@ -227,7 +227,6 @@ def build(year: int, organization: Optional[str] = None, public: bool = False,
     start_utc = local_midnight_utc(start_day)
     end_utc = local_midnight_utc(end_day + dt.timedelta(days=1))  # exclusive
     cal = WorkCalendar()
-    session = model.Session
 
     org_rows = _organizations(organization)
     org_ids = [o["id"] for o in org_rows]

@@ -19,20 +19,16 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.satudata_blitar import lifecycle, workdays
+from ckanext.satudata_blitar.logic.common import auth_result as _result
+from ckanext.satudata_blitar.logic.common import context_user as _user
 from ckanext.satudata_blitar.report import compute, files, render
 from ckanext.satudata_blitar.report.model import ReportDelivery, ReportFile, ReportNote
 
 
 # -- permissions -----------------------------------------------------------------------------
-def _user_obj(user: Any) -> Optional[model.User]:
-    if user is None or isinstance(user, model.User):
-        return user
-    return model.User.get(user)
-
-
 def permission_read_report(user: Any) -> tuple[bool, str]:
     """Full report, stored files, generation: Sekretariat SDI, Walidata, Pembina, sysadmins."""
-    if lifecycle.permission_read_all(_user_obj(user)):
+    if lifecycle.permission_read_all(lifecycle.user_object(user)):
         return True, ""
     return False, tk._("Only the Sekretariat SDI, Walidata and Pembina Data may see the full "
                        "annual report; everyone can see its public summary.")
@@ -40,7 +36,7 @@ def permission_read_report(user: Any) -> tuple[bool, str]:
 
 def permission_manage_report(user: Any) -> tuple[bool, str]:
     """Evaluation notes and the delivery record: Sekretariat SDI and sysadmins."""
-    user_obj = _user_obj(user)
+    user_obj = lifecycle.user_object(user)
     if user_obj and user_obj.state == "active" and (
             user_obj.sysadmin or lifecycle.SEKRETARIAT in lifecycle.portal_roles(user_obj)):
         return True, ""
@@ -49,15 +45,6 @@ def permission_manage_report(user: Any) -> tuple[bool, str]:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _user(context: Context) -> Optional[model.User]:
-    user = context.get("auth_user_obj")
-    if isinstance(user, model.User):
-        return user
-    return model.User.get(context.get("user") or "")
-
-
-def _result(rule: tuple[bool, str]) -> AuthResult:
-    return {"success": True} if rule[0] else {"success": False, "msg": rule[1]}
 
 
 def _year(data_dict: DataDict, errors: dict[str, list[str]]) -> int:

@@ -12,7 +12,6 @@ Created by the alembic revision ``c7a3e91d2f58`` (``ckan db upgrade -p satudata_
 from __future__ import annotations
 
 import datetime
-import uuid
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -20,17 +19,7 @@ from sqlalchemy.orm import Mapped
 
 import ckan.plugins.toolkit as tk
 
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.utcnow()
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
-
-
-def _iso(value: Optional[datetime.date]) -> Optional[str]:
-    return value.isoformat() if value else None
+from ckanext.satudata_blitar.model.common import utcnow as _now, new_id as _uuid, iso as _iso
 
 
 class ReportNote(tk.BaseModel):  # type: ignore[misc, valid-type]
