@@ -105,3 +105,44 @@ def test_services_are_idempotent_recover_from_a_crash_and_stop_exactly_their_own
     # the suite's own services (default ports of this run) are untouched
     main_pg = int(os.environ.get("SATUDATA_PG_PORT", "55432"))
     assert _listening(main_pg)
+
+
+def test_stop_ends_the_portal_and_its_worker_started_by_up(scratch):
+    """`bin/satudata stop` stops the web process and the job worker, not only their shells."""
+    import json
+    import urllib.request
+
+    home, env = scratch
+    http_port = _free_port()
+    env.update(SATUDATA_HTTP_PORT=str(http_port), SATUDATA_DEMO_DB="satudata_scripts_test")
+    log = open(home / "up.log", "w")
+    up = subprocess.Popen([str(SCRIPT), "up"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                          start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                url = f"http://127.0.0.1:{http_port}/api/3/action/status_show"
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    assert json.load(r)["success"]
+                break
+            except OSError:
+                assert up.poll() is None, (home / "up.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, "the portal did not start"
+                time.sleep(1)
+        pids = {f.stem: int(f.read_text()) for f in home.glob("*-*.pid")}
+        assert set(pids) == {f"ckan-{http_port}", f"worker-{http_port}"}
+        for pid in pids.values():  # the recorded pids are the ckan processes themselves
+            assert "ckan" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+
+        stopped = _run(env, "stop")
+        assert stopped.returncode == 0, stopped.stderr
+        assert not _listening(http_port)
+        for pid in pids.values():
+            state = Path(f"/proc/{pid}/stat")
+            assert not state.exists() or state.read_text().split()[2] == "Z", (pid, pids)
+        assert up.wait(timeout=30) is not None
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGTERM)
+        log.close()
