@@ -185,23 +185,26 @@ def statement_read(id: str) -> Any:
     return tk.render("satudata/records/statement_read.html", {"st": st, "items": names})
 
 
-def _send_pdf(row: Any, filename: str) -> Any:
+def _signed_pdf(show_action: str, table: Any, id: str, not_found: str,
+                default_name: str) -> Any:
+    """A record's signed PDF, for whoever may see the full record (``show_action``'s auth)."""
+    try:
+        tk.check_access(show_action, _context(), {"id": id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, not_found)
+    except tk.NotAuthorized as exc:
+        return tk.abort(403, str(exc))
+    row = model.Session.get(table, id)
     if not row.pdf_key:
         return tk.abort(404)
     return send_file(rules.pdf_path(row.pdf_key), mimetype="application/pdf",
-                     as_attachment=True, download_name=filename)
+                     as_attachment=True, download_name=row.pdf_filename or default_name)
 
 
 def statement_pdf(id: str) -> Any:
     """The signed statement (OPD members, Walidata, Pembina Data, Sekretariat SDI)."""
-    try:
-        tk.check_access("satudata_statement_show", _context(), {"id": id})
-    except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Statement not found"))
-    except tk.NotAuthorized as exc:
-        return tk.abort(403, str(exc))
-    row = model.Session.get(Statement, id)
-    return _send_pdf(row, row.pdf_filename or "surat-pernyataan.pdf")
+    return _signed_pdf("satudata_statement_show", Statement, id,
+                       tk._("Statement not found"), "surat-pernyataan.pdf")
 
 
 # -- validation letters ------------------------------------------------------------------------
@@ -261,14 +264,8 @@ def letter_read(id: str) -> Any:
 
 def letter_pdf(id: str) -> Any:
     """The signed letter (OPD members, Walidata, Pembina Data, Sekretariat SDI)."""
-    try:
-        tk.check_access("satudata_validation_letter_show", _context(), {"id": id})
-    except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Validation letter not found"))
-    except tk.NotAuthorized as exc:
-        return tk.abort(403, str(exc))
-    row = model.Session.get(ValidationLetter, id)
-    return _send_pdf(row, row.pdf_filename or "surat-validasi.pdf")
+    return _signed_pdf("satudata_validation_letter_show", ValidationLetter, id,
+                       tk._("Validation letter not found"), "surat-validasi.pdf")
 
 
 # -- deadlines -------------------------------------------------------------------------------
