@@ -23,8 +23,13 @@ class BuildWithCatalogs(build_py):
 
 PACKAGES = [
     "ckanext.satudata_blitar",
+    "ckanext.satudata_blitar.cli",
+    "ckanext.satudata_blitar.harvest",
     "ckanext.satudata_blitar.logic",
+    "ckanext.satudata_blitar.logic.action",
+    "ckanext.satudata_blitar.logic.auth",
     "ckanext.satudata_blitar.model",
+    "ckanext.satudata_blitar.records",
     "ckanext.satudata_blitar.search",
     "ckanext.satudata_blitar.checks",
     "ckanext.satudata_blitar.report",
@@ -69,10 +74,10 @@ setup(
         "ckan.plugins": [
             "satudata_blitar = ckanext.satudata_blitar.plugin:SatudataBlitarPlugin",
             "satudata_search = ckanext.satudata_blitar.search.plugin:SatudataSearchPlugin",
-            "satudata_harvest = ckanext.satudata_blitar.harvest_plugin:SatudataHarvestPlugin",
+            "satudata_harvest = ckanext.satudata_blitar.harvest.plugin:SatudataHarvestPlugin",
         ],
         "ckan.rdf.profiles": [
-            "satudata_sdi = ckanext.satudata_blitar.dcat:SatudataSDIProfile",
+            "satudata_sdi = ckanext.satudata_blitar.harvest.dcat:SatudataSDIProfile",
         ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",

@@ -1,6 +1,6 @@
 """Time the SDI check of a 100,000-row CSV against plain ``frictionless validate``.
 
-Target (issue 5): the SDI check takes at most 1.2x the time of plain frictionless on the
+Target: the SDI check takes at most 1.2x the time of plain frictionless on the
 same file. Usage: ``.venv/bin/python bench/checks_100k.py [--rows N] [--repeat R]``.
 
 Compared, each the median of R runs:

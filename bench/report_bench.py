@@ -1,6 +1,6 @@
 """Benchmark of the annual report: a year with 10,000 datasets and 50,000 transitions.
 
-Targets (issue 7): the JSON document in ≤ 2 s, the PDF in ≤ 5 s, on the 2-core machine.
+Targets: the JSON document in ≤ 2 s, the PDF in ≤ 5 s, on the 2-core machine.
 
 Run it through the test harness, on a database of its own (it is wiped)::
 
@@ -90,7 +90,7 @@ def _load(session: Any) -> dict[str, Any]:
     import ckan.model as model
     from ckan.tests import factories
 
-    from ckanext.satudata_blitar.checks.model import ResourceCheck
+    from ckanext.satudata_blitar.model.checks import ResourceCheck
     from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus
     from ckanext.satudata_blitar.model.records import (
         DaftarData, DaftarDataItem, LetterDataset, Statement, ValidationLetter)

@@ -36,12 +36,12 @@ def test_role_assign_list_revoke(cli, world):
     user = factories.User(name="calon-walidata")
     result = _run(cli, "role", "assign", "calon-walidata", "walidata")
     assert result.exit_code == 0, result.output
-    assert lifecycle.WALIDATA in lifecycle.portal_roles("calon-walidata")
+    assert lifecycle.WALIDATA in permissions.portal_roles("calon-walidata")
     result = _run(cli, "role", "list", "--role", "walidata")
     assert "calon-walidata\twalidata" in result.output
     result = _run(cli, "role", "revoke", "calon-walidata", "walidata")
     assert result.exit_code == 0, result.output
-    assert lifecycle.portal_roles(user["id"]) == set()
+    assert permissions.portal_roles(user["id"]) == set()
 
 
 def test_role_errors(cli, world):
@@ -49,7 +49,7 @@ def test_role_errors(cli, world):
     assert result.exit_code != 0
     result = _run(cli, "role", "assign", world["users"]["opd_editor"]["name"], "raja")
     assert result.exit_code != 0
-    assert lifecycle.portal_roles(world["users"]["opd_editor"]["name"]) == set()
+    assert permissions.portal_roles(world["users"]["opd_editor"]["name"]) == set()
 
 
 def test_migrate_existing(cli, world):

@@ -130,7 +130,7 @@ def test_letter_checker_may_normalise_the_reference(world):
 @pytest.mark.parametrize("state", lifecycle.STATES)
 def test_dataset_labels(world, state):
     dataset = make_dataset(world, state)
-    labels = lifecycle.dataset_labels(model.Package.get(dataset["id"]))
+    labels = permissions.dataset_labels(model.Package.get(dataset["id"]))
     if state == "published":
         assert labels == ["public"]
     else:
@@ -147,7 +147,7 @@ def test_public_flag_alone_does_not_make_a_dataset_public(world):
                           {"id": dataset["id"]})
     model.Session.commit()
     model.Session.expire_all()
-    assert "public" not in lifecycle.dataset_labels(model.Package.get(dataset["id"]))
+    assert "public" not in permissions.dataset_labels(model.Package.get(dataset["id"]))
     with pytest.raises(tk.NotAuthorized):
         helpers.call_auth("package_show", {"user": "", "model": model}, id=dataset["id"])
 
@@ -155,10 +155,10 @@ def test_public_flag_alone_does_not_make_a_dataset_public(world):
 def test_user_labels(world):
     for role in ("walidata", "pembina", "sekretariat"):
         user = model.User.get(world["users"][role]["name"])
-        assert lifecycle.REVIEWER_LABEL in lifecycle.user_labels(user)
+        assert lifecycle.REVIEWER_LABEL in permissions.user_labels(user)
     editor = model.User.get(world["users"]["opd_editor"]["name"])
-    assert lifecycle.REVIEWER_LABEL not in lifecycle.user_labels(editor)
-    assert f"member-{world['org_a']['id']}" in lifecycle.user_labels(editor)
+    assert lifecycle.REVIEWER_LABEL not in permissions.user_labels(editor)
+    assert f"member-{world['org_a']['id']}" in permissions.user_labels(editor)
 
 
 def test_state_is_indexed_for_search(world):
@@ -222,8 +222,8 @@ def test_migration_rule_lazily_and_written_down(world):
     # lazily: no row → derived from the flag
     assert state_of(old_private["id"]) == "draft"
     assert state_of(old_public["id"]) == "published"
-    assert lifecycle.dataset_labels(model.Package.get(old_public["id"])) == ["public"]
-    assert "public" not in lifecycle.dataset_labels(model.Package.get(old_private["id"]))
+    assert permissions.dataset_labels(model.Package.get(old_public["id"])) == ["public"]
+    assert "public" not in permissions.dataset_labels(model.Package.get(old_private["id"]))
 
     assert lifecycle.migrate_existing_datasets(dry_run=True)["published"] >= 1
     assert model.Session.get(DatasetStatus, old_public["id"]) is None
@@ -255,7 +255,7 @@ def test_non_dataset_types_are_not_governed(world):
     pkg = model.Package(name="bukan-dataset", type="harvest", private=False,
                         owner_org=world["org_a"]["id"], state="active")
     assert not lifecycle.is_governed(pkg)
-    assert lifecycle.dataset_labels(pkg) == ["public"]
+    assert permissions.dataset_labels(pkg) == ["public"]
 
 
 def test_purged_dataset_keeps_its_audit_trail(world):

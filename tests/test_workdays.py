@@ -69,5 +69,5 @@ def test_pauses_stop_the_clock():
     # an open pause stops the clock up to the end
     assert workdays.elapsed_working_days(start, end, [(D(2026, 11, 4), None)]) == 2
     # the deadline moves back by the paused working days (5, 6, 9 Nov)
-    assert workdays.deadline(start, 5, pauses) == D(2026, 11, 12)
-    assert workdays.deadline(start, 5) == D(2026, 11, 9)
+    assert workdays.due("verification", start, pauses) == D(2026, 11, 12)
+    assert workdays.due("verification", start) == D(2026, 11, 9)

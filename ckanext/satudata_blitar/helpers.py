@@ -1,4 +1,6 @@
-"""Template helpers of satudata_blitar (lifecycle state for the UI)."""
+"""Template helpers of satudata_blitar (CKAN's ``tk.blanket.helpers`` registers every public
+function): lifecycle labels and status, the workflow panel and navigation, SDI form choices
+and data-check labels. Helpers only call actions or rules; no rule is decided here."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -6,9 +8,12 @@ from typing import Any, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar import lifecycle, permissions
+from ckanext.satudata_blitar.checks.reference import load_reference
+from ckanext.satudata_blitar.views import data as view_data
 
 
+# -- lifecycle -------------------------------------------------------------------------------
 def satudata_state_label(state: Optional[str]) -> str:
     """Label of a lifecycle state (Draf, Diajukan, Terverifikasi, Tervalidasi, Terpublikasi)."""
     return lifecycle.state_label(state)
@@ -34,4 +39,80 @@ def satudata_user_roles(user: Optional[str] = None) -> list[str]:
     name = user or (tk.current_user.name if tk.current_user else None)
     if not name:
         return []
-    return sorted(lifecycle.portal_roles(model.User.get(name)))
+    return sorted(permissions.portal_roles(model.User.get(name)))
+
+
+# -- workflow pages ---------------------------------------------------------------------------
+def satudata_workflow_panel(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """What the dataset page's workflow panel shows to the current user (``None``: nothing)."""
+    if (pkg_dict.get("type") or "dataset") not in lifecycle.GOVERNED_TYPES:
+        return None
+    return view_data.panel(pkg_dict)
+
+
+def satudata_workflow_nav() -> list[dict[str, str]]:
+    """Links of the signed-in user's SOP roles, for the main navigation."""
+    name = view_data.user_name()
+    if not name:
+        return []
+    user = tk.current_user
+    roles = permissions.portal_roles(name)
+    sysadmin = bool(getattr(user, "sysadmin", False))
+    links: list[tuple[str, str]] = []
+    orgs = view_data.user_organizations("read") if not sysadmin else []
+    if orgs:
+        links.append(("satudata_workflow.my_datasets", tk._("My Datasets (OPD)")))
+    if lifecycle.WALIDATA in roles or sysadmin:
+        links.append(("satudata_workflow.queue", tk._("Walidata Queue")))
+    if orgs or roles or sysadmin:
+        links.append(("satudata_records.letter_list", tk._("Validation Letters")))
+    if roles & {lifecycle.PEMBINA, lifecycle.WALIDATA} or sysadmin:
+        links.append(("satudata_workflow.pembina", tk._("OPD Overview")))
+    if roles & {lifecycle.SEKRETARIAT, lifecycle.PEMBINA} or sysadmin:
+        links.append(("satudata_workflow.sekretariat", tk._("Daftar Data & Report")))
+    current = tk.request.endpoint if tk.request else ""
+    return [{"url": tk.h.url_for(endpoint), "label": label, "active": endpoint == current}
+            for endpoint, label in links]
+
+
+# -- SDI metadata and data checks -------------------------------------------------------------
+def satudata_area_choices(field: dict[str, Any]) -> list[dict[str, str]]:
+    """Kemendagri area codes of the region as scheming choices."""
+    return load_reference().choices()
+
+
+def satudata_standard_choices(field: dict[str, Any]) -> list[dict[str, str]]:
+    """Registered data standards as scheming choices."""
+    try:
+        items = tk.get_action("satudata_standard_list")({"ignore_auth": True}, {})
+    except Exception:  # noqa: BLE001 - the form must render even if the registry is down
+        return []
+    return [{"value": s["name"], "label": f"{s['title']} ({s['name']})"} for s in items]
+
+
+def satudata_resource_check(resource_id: str) -> Optional[dict[str, Any]]:
+    """The check of a resource with rendered messages, or None when not visible."""
+    try:
+        return tk.get_action("satudata_resource_check_show")(
+            {"user": tk.current_user.name if tk.current_user else ""}, {"id": resource_id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return None
+
+
+def satudata_check_status_label(status: Optional[str]) -> str:
+    """Label of a check status in the reader's language."""
+    labels = {
+        "passed": tk._("Passed the data-standard check"),
+        "failed": tk._("Does not pass the data-standard check"),
+        "pending": tk._("Waiting to be checked"),
+        "running": tk._("Being checked"),
+        "skipped": tk._("Not checked (linked file)"),
+        "not_checked": tk._("Not checked yet"),
+    }
+    return labels.get(status or "", status or "")
+
+
+def satudata_can_manage_standards() -> bool:
+    """Whether the current user may register data standards."""
+    return permissions.permission_manage_standards(
+        tk.current_user.name if tk.current_user else None)[0]

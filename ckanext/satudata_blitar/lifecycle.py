@@ -1,48 +1,32 @@
-"""The SOP dataset lifecycle: states, transitions, who may do each, and how they are applied.
+"""The SOP dataset lifecycle as data: states, transitions, and how a transition is applied.
 
 ``draft`` → ``submitted`` → ``verified`` → ``validated`` → ``published`` (SOP steps 6–9).
 ``return`` sends ``submitted``/``verified``/``validated`` back to ``draft`` with a reason,
 ``withdraw`` takes a ``published`` dataset back to ``draft`` (private) with a reason.
-
-Rules kept here (everything else delegates to these functions):
-
-* **Roles** — ``walidata``, ``pembina``, ``sekretariat`` live in ``satudata_blitar_role``;
-  OPD roles are CKAN organization memberships (``editor`` = producer, ``admin`` = Kepala OPD).
-* **Visibility** — :func:`dataset_labels` / :func:`user_labels` (``IPermissionLabels``):
-  only a ``published`` dataset that is public and active carries ``public``.
-* **Unpublished ⇔ private** — only :func:`apply_transition` writes ``package.private``.
-* **Locks** — :func:`permission_edit`: metadata and resources are read-only while
-  ``submitted``, ``verified``, ``validated`` and ``published`` (the documented way to change a
-  published dataset is ``withdraw`` → edit → the lifecycle again).
-* **Migration rule** for datasets that existed before the plugin was enabled: a dataset with
-  no status row is ``draft`` if private (or not active) and ``published`` if public and
-  active. :func:`get_state` applies the rule lazily, the alembic migration and
-  ``ckan satudata migrate-existing`` (:func:`migrate_existing_datasets`) write it down with a
-  synthetic audit row by ``system``.
-
-Hooks for other issues:
-
-* :func:`register_submit_checker` — "complete SDI metadata and passing data checks" (issue 5).
-* :func:`set_letter_checker` — "a validation letter record" for ``validate`` (issue 6).
+:func:`apply_transition` is the only writer of the state, the audit row and
+``package.private`` (unpublished ⇔ private). Who may perform a transition lives in
+``permissions.py``; what ``submit`` and ``validate`` require is asked of the
+:class:`~ckanext.satudata_blitar.interfaces.ISatudataLifecycle` implementations. A dataset
+without a status row (older than the plugin) is ``draft`` if private or not active and
+``published`` otherwise (:func:`derived_state`).
 """
 from __future__ import annotations
 
 import datetime
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.lib.plugins import DefaultPermissionLabels
 
-from ckanext.satudata_blitar import workdays
-from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus, RoleAssignment
+from ckanext.satudata_blitar import permissions
+from ckanext.satudata_blitar.interfaces import ISatudataLifecycle
+from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +64,6 @@ REASON_CATEGORIES: tuple[str, ...] = (
     "lainnya",
 )
 
-# SOP time standards, in working days
-STEP_DAYS: dict[str, int] = {SUBMITTED: 5, VERIFIED: 5}
 
 
 @dataclass(frozen=True)
@@ -168,70 +150,21 @@ def role_label(role: str) -> str:
     return labels.get(role, role)
 
 
-# -- hooks for issues 5 and 6 ------------------------------------------------------------------
-#: ``checker(package, package_dict) -> list of {"field": str, "message": str}``
-SubmitChecker = Callable[[model.Package, dict[str, Any]], list[dict[str, str]]]
-#: ``checker(package, letter_ref, data) -> list of error messages`` (empty = accepted)
-LetterChecker = Callable[[model.Package, Optional[str], dict[str, Any]], list[str]]
-
-_submit_checkers: list[SubmitChecker] = []
-
-
-def register_submit_checker(checker: SubmitChecker) -> SubmitChecker:
-    """Register a check run by ``submit`` (usable as a decorator; idempotent).
-
-    A checker returns a list of error dicts ``{"field": ..., "message": ...}``; any error
-    refuses the submission with a ``ValidationError`` listing every message by field.
-    """
-    if checker not in _submit_checkers:
-        _submit_checkers.append(checker)
-    return checker
-
-
-def unregister_submit_checker(checker: SubmitChecker) -> None:
-    """Remove a checker registered with :func:`register_submit_checker`."""
-    if checker in _submit_checkers:
-        _submit_checkers.remove(checker)
-
-
+# -- extension points -------------------------------------------------------------------------
 def submit_requirements(pkg: model.Package, pkg_dict: dict[str, Any]) -> list[dict[str, str]]:
-    """Errors that stop ``submit``: empty by default, filled by registered checkers."""
+    """What stops ``submit``: the problems of every :class:`ISatudataLifecycle` implementation."""
     errors: list[dict[str, str]] = []
-    for checker in list(_submit_checkers):
-        errors.extend(checker(pkg, pkg_dict) or [])
+    for plugin in p.PluginImplementations(ISatudataLifecycle):
+        errors.extend(plugin.satudata_submit_problems(pkg, pkg_dict) or [])
     return errors
 
 
-def _default_letter_checker(pkg: model.Package, letter_ref: Optional[str],
-                            data: dict[str, Any]) -> list[str]:
-    if not (letter_ref or "").strip():
-        return [tk._("Record the validation letter of the Head of OPD (letter_ref) "
-                     "before validating.")]
-    return []
-
-
-_letter_checker: list[LetterChecker] = [_default_letter_checker]
-
-
-def set_letter_checker(checker: Optional[LetterChecker]) -> None:
-    """Replace the check of ``letter_ref`` done by ``validate`` (``None`` restores the default,
-    which only requires a non-empty reference)."""
-    _letter_checker[0] = checker or _default_letter_checker
-
-
-def get_letter_checker() -> LetterChecker:
-    """The checker currently used by ``validate``."""
-    return _letter_checker[0]
-
-
-def submit_checkers() -> list[SubmitChecker]:
-    """The checkers currently run by ``submit``."""
-    return list(_submit_checkers)
-
-
 def letter_errors(pkg: model.Package, letter_ref: Optional[str], data: dict[str, Any]) -> list[str]:
-    """Errors that stop ``validate`` for this letter reference."""
-    return list(_letter_checker[0](pkg, letter_ref, data) or [])
+    """What stops ``validate`` with this letter reference (every implementation is asked)."""
+    errors: list[str] = []
+    for plugin in p.PluginImplementations(ISatudataLifecycle):
+        errors.extend(plugin.satudata_letter_problems(pkg, letter_ref, data) or [])
+    return errors
 
 
 # -- state --------------------------------------------------------------------------------------
@@ -271,84 +204,6 @@ def get_status(pkg: model.Package) -> dict[str, Any]:
             "updated_by": None, "last_transition": None}
 
 
-# -- roles --------------------------------------------------------------------------------------
-def user_object(user: Any) -> Optional[model.User]:
-    """The ``model.User`` for a user object, name or id (``None`` stays ``None``)."""
-    if user is None or isinstance(user, model.User):
-        return user
-    return model.User.get(user)
-
-
-def portal_roles(user: Any) -> set[str]:
-    """SOP roles (walidata, pembina, sekretariat) held by a user."""
-    user_obj = user_object(user)
-    if not user_obj or not user_obj.id or user_obj.state != "active":
-        return set()
-    rows = model.Session.execute(
-        sa.select(RoleAssignment.__table__.c.role)
-        .where(RoleAssignment.__table__.c.user_id == user_obj.id)
-    ).scalars()
-    return set(rows)
-
-
-def opd_role(user: Any, org_id: Optional[str]) -> Optional[str]:
-    """CKAN capacity (admin/editor/member) of the user in the dataset's OPD, if any."""
-    user_obj = user_object(user)
-    if not user_obj or not org_id:
-        return None
-    return authz.users_role_for_group_or_org(org_id, user_obj.name)
-
-
-def _is_sysadmin(user_obj: Optional[model.User]) -> bool:
-    return bool(user_obj and user_obj.sysadmin and user_obj.state == "active")
-
-
-def acting_role(user: Any, pkg: model.Package, transition: str) -> Optional[str]:
-    """The role in which ``user`` may perform ``transition`` on ``pkg`` (``None``: may not)."""
-    user_obj = user_object(user)
-    if not user_obj or user_obj.state != "active":
-        return None
-    held = portal_roles(user_obj)
-    capacity = opd_role(user_obj, pkg.owner_org)
-    for actor in TRANSITIONS[transition].actors:
-        if actor in held:
-            return actor
-        if actor == OPD_ADMIN and capacity == "admin":
-            return OPD_ADMIN
-        if actor == OPD_EDITOR and capacity == "editor":
-            return OPD_EDITOR
-    if _is_sysadmin(user_obj):
-        return SYSADMIN
-    return None
-
-
-# -- permission functions (auth functions delegate here) ------------------------------------------
-def permission_transition(user: Any, pkg: model.Package, transition: str) -> tuple[bool, str]:
-    """May ``user`` perform ``transition`` on ``pkg``? (role only; the state is checked later)."""
-    t = TRANSITIONS[transition]
-    if not is_governed(pkg):
-        return False, tk._("This kind of dataset does not follow the publication lifecycle.")
-    if acting_role(user, pkg, transition):
-        return True, ""
-    who = ", ".join(role_label(a) for a in t.actors)
-    return False, tk._("Only {who} may {action} this dataset.").format(
-        who=who, action=transition_label(transition).lower())
-
-
-def permission_read_all(user: Any) -> bool:
-    """Walidata, Pembina Data, Sekretariat SDI and sysadmins read every dataset and the audit."""
-    user_obj = user_object(user)
-    return _is_sysadmin(user_obj) or bool(portal_roles(user_obj))
-
-
-def permission_view_history(user: Any, pkg: model.Package) -> bool:
-    """The audit trail of a dataset: its OPD's members, the SOP roles and sysadmins."""
-    user_obj = user_object(user)
-    if not user_obj:
-        return False
-    return permission_read_all(user_obj) or opd_role(user_obj, pkg.owner_org) is not None
-
-
 def lock_holder(state: str) -> str:
     """Who holds a locked dataset (named in the lock message)."""
     return {
@@ -357,72 +212,6 @@ def lock_holder(state: str) -> str:
         VALIDATED: tk._("Walidata (publication)"),
         PUBLISHED: tk._("Walidata (withdraw it to change it)"),
     }.get(state, "")
-
-
-def permission_edit(user: Any, pkg: model.Package) -> tuple[bool, str]:
-    """Lock rule: metadata and resources are read-only in :data:`LOCKED_STATES`."""
-    if not is_governed(pkg):
-        return True, ""
-    state = get_state(pkg)
-    if state not in LOCKED_STATES:
-        return True, ""
-    if state == PUBLISHED:
-        return False, tk._(
-            'Dataset "{name}" is {state} and locked; it is held by {holder}. To change it, '
-            "ask the Walidata to withdraw it, edit the draft and take it through the "
-            "lifecycle again.").format(name=pkg.name, state=state_label(state),
-                                      holder=lock_holder(state))
-    return False, tk._(
-        'Dataset "{name}" is {state} and locked while it is held by {holder}. Ask the '
-        "Walidata to return it to draft if it must change.").format(
-        name=pkg.name, state=state_label(state), holder=lock_holder(state))
-
-
-def allowed_transitions(user: Any, pkg: model.Package, state: Optional[str] = None) -> list[str]:
-    """Transitions the user may perform now (role and state)."""
-    state = state or get_state(pkg)
-    return [name for name, t in TRANSITIONS.items()
-            if state in t.sources and acting_role(user, pkg, name)]
-
-
-# -- permission labels ----------------------------------------------------------------------------
-def dataset_labels(pkg: model.Package) -> list[str]:
-    """``IPermissionLabels.get_dataset_labels``: public only when published."""
-    if not is_governed(pkg):
-        return DefaultPermissionLabels().get_dataset_labels(pkg)
-    if pkg.state == "active" and not pkg.private and get_state(pkg) == PUBLISHED:
-        return ["public"]
-    labels = [REVIEWER_LABEL]
-    if pkg.owner_org:
-        labels.append(f"member-{pkg.owner_org}")
-    if pkg.creator_user_id:
-        labels.append(f"creator-{pkg.creator_user_id}")
-    if authz.check_config_permission("allow_dataset_collaborators"):
-        labels.append(f"collaborator-{pkg.id}")
-    return labels
-
-
-def user_labels(user_obj: Optional[model.User]) -> list[str]:
-    """``IPermissionLabels.get_user_dataset_labels``: core labels plus the reviewer label."""
-    labels = DefaultPermissionLabels().get_user_dataset_labels(user_obj)  # type: ignore[arg-type]
-    if user_obj and not user_obj.is_anonymous and portal_roles(user_obj):
-        labels.append(REVIEWER_LABEL)
-    return labels
-
-
-# -- deadlines ---------------------------------------------------------------------------------
-def deadline(state: str, since: Optional[datetime.datetime]) -> Optional[datetime.date]:
-    """Due date of the step that waits in ``state`` (SOP: 5 working days each, WIB dates)."""
-    if state not in STEP_DAYS or not since:
-        return None
-    return workdays.add_working_days(workdays.local_date(since), STEP_DAYS[state])
-
-
-def is_overdue(due: Optional[datetime.date]) -> bool:
-    """Whether a deadline has passed (today in the portal's time zone)."""
-    if due is None:
-        return False
-    return workdays.local_date(datetime.datetime.now(datetime.timezone.utc)) > due
 
 
 # -- applying a transition ------------------------------------------------------------------------
@@ -520,7 +309,7 @@ def _sync_activity_labels(pkg: model.Package, actor: Optional[model.User],
     """
     if not p.plugin_loaded("activity"):
         return
-    labels = dataset_labels(pkg)
+    labels = permissions.dataset_labels(pkg)
     if transition == "withdraw":
         model.Session.execute(
             sa.text("UPDATE activity SET permission_labels = :labels "
@@ -540,7 +329,7 @@ def _sync_activity_labels(pkg: model.Package, actor: Optional[model.User],
             {"package": dictized, "actor": actor.name}, labels))
 
 
-def record_creation(pkg: model.Package, actor: Optional[model.User]) -> None:
+def record_creation(pkg: model.Package, actor: Optional[model.User], role: str) -> None:
     """New datasets start in ``draft`` (called from ``after_dataset_create``, same transaction)."""
     if not is_governed(pkg):
         return
@@ -551,12 +340,6 @@ def record_creation(pkg: model.Package, actor: Optional[model.User]) -> None:
                 updated_by=actor.name if actor else SYSTEM, last_transition="create")
         .on_conflict_do_nothing(index_elements=["package_id"])
     )
-    role = SYSTEM
-    if actor:
-        capacity = opd_role(actor, pkg.owner_org)
-        role = {"admin": OPD_ADMIN, "editor": OPD_EDITOR}.get(capacity or "", "")
-        if not role:
-            role = SYSADMIN if actor.sysadmin else (capacity or "user")
     model.Session.add(AuditEntry(
         package_id=pkg.id, package_name=pkg.name, owner_org=pkg.owner_org,
         transition="create", from_state=None, to_state=DRAFT,

@@ -1,31 +1,42 @@
-"""Working days (*hari kerja*) for SOP deadlines.
+"""Working days (*hari kerja*) and the one SOP step clock.
 
-The SOP counts its time standards in working days: 5 for verification, 5 for validation,
-3 for agreeing the Daftar Data, 5 for availability statements. A working day is Monday to
-Friday that is neither an Indonesian public holiday nor a *cuti bersama* day. Public holidays
-and the national *cuti bersama* days come from the maintained ``holidays`` package (categories
-``public`` and ``government``); a portal adds local days off or corrects the list with two
-config options (``ckanext.satudata_blitar.extra_days_off`` and ``…working_days_override``).
+The SOP counts its time standards in working days (``config.step_days``: verification,
+validation, Daftar Data agreement, statements). A working day is Monday to Friday that is
+neither an Indonesian public holiday nor a *cuti bersama* day. Public holidays and the national
+*cuti bersama* days come from the maintained ``holidays`` package (categories ``public`` and
+``government``); a portal adds local days off or corrects the list with two config options
+(``ckanext.satudata_blitar.extra_days_off`` and ``…working_days_override``).
 
 Dates are calendar dates in the portal's time zone (WIB, ``Asia/Jakarta``, by default):
 a dataset submitted at 23:30 UTC on a Sunday was submitted on Monday in Blitar.
+
+Every due date, every late/on-time verdict and every step duration of the portal comes from
+this module: :class:`StepClocks` walks a dataset's audit trail (queue, status, deadlines,
+overviews and the annual report all feed it the same rows), :func:`due` turns a start, the
+pauses and a step's day count into a due date, :func:`on_time` gives the verdict.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass, field
 from typing import Iterable, Optional
 from zoneinfo import ZoneInfo
 
 import holidays as _holidays
 
-import ckan.plugins.toolkit as tk
+from ckanext.satudata_blitar import config
 
 Pause = tuple[dt.date, Optional[dt.date]]
 
 
 def timezone() -> ZoneInfo:
-    return ZoneInfo(tk.config.get("ckanext.satudata_blitar.timezone") or "Asia/Jakarta")
+    return ZoneInfo(config.timezone_name())
+
+
+def today() -> dt.date:
+    """Today in the portal's time zone (WIB)."""
+    return local_date(dt.datetime.now(dt.timezone.utc))
 
 
 def local_date(moment: dt.datetime | dt.date) -> dt.date:
@@ -52,19 +63,12 @@ def _parse_days(values: Iterable[str]) -> dict[dt.date, str]:
     return days
 
 
-def _config_list(key: str) -> tuple[str, ...]:
-    value = tk.config.get(key) or []
-    if isinstance(value, str):
-        value = value.split()
-    return tuple(value)
-
-
 def days_off(year: int) -> dict[dt.date, str]:
     """Every non-weekend day off in ``year`` with its Indonesian name."""
     return dict(_days_off(
         year,
-        _config_list("ckanext.satudata_blitar.extra_days_off"),
-        _config_list("ckanext.satudata_blitar.working_days_override"),
+        config.extra_days_off(),
+        config.working_days_override(),
     ))
 
 
@@ -80,8 +84,57 @@ def _days_off(year: int, extra: tuple[str, ...],
     return tuple(sorted(days.items()))
 
 
+class _Calendar:
+    """Cumulative count of working days per date, built a year at a time (O(1) lookups)."""
+
+    def __init__(self, extra: tuple[str, ...], override: tuple[str, ...]) -> None:
+        self.extra, self.override = extra, override
+        self.first: Optional[dt.date] = None
+        self.cum: list[int] = []
+
+    def _cover(self, first: dt.date, last: dt.date) -> None:
+        if self.first is not None and first >= self.first and \
+                (last - self.first).days < len(self.cum):
+            return
+        if self.first is not None:
+            first = min(first, self.first)
+            last = max(last, self.first + dt.timedelta(days=len(self.cum) - 1))
+        start, end = dt.date(first.year, 1, 1), dt.date(last.year, 12, 31)
+        off: set[dt.date] = set()
+        for year in range(start.year, end.year + 1):
+            off.update(d for d, _ in _days_off(year, self.extra, self.override))
+        cum, total, day = [], 0, start
+        while day <= end:
+            if day.weekday() < 5 and day not in off:
+                total += 1
+            cum.append(total)
+            day += dt.timedelta(days=1)
+        self.first, self.cum = start, cum
+
+    def count(self, day: dt.date) -> int:
+        """Working days from the start of the calendar up to and including ``day``."""
+        self._cover(day, day)
+        assert self.first is not None
+        return self.cum[(day - self.first).days]
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        if end <= start:
+            return 0
+        self._cover(start, end)
+        return self.count(end) - self.count(start)
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar_for(extra: tuple[str, ...], override: tuple[str, ...]) -> _Calendar:
+    return _Calendar(extra, override)
+
+
+def _calendar() -> _Calendar:
+    return _calendar_for(config.extra_days_off(), config.working_days_override())
+
+
 def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in days_off(day.year)
+    return _calendar().between(day - dt.timedelta(days=1), day) == 1
 
 
 def add_working_days(start: dt.date, count: int) -> dt.date:
@@ -103,13 +156,7 @@ def add_working_days(start: dt.date, count: int) -> dt.date:
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days in ``(start, end]``: 0 when ``end`` is on or before ``start``."""
-    count = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count
+    return _calendar().between(start, end)
 
 
 def elapsed_working_days(start: dt.date, end: dt.date, pauses: Iterable[Pause] = ()) -> int:
@@ -119,34 +166,117 @@ def elapsed_working_days(start: dt.date, end: dt.date, pauses: Iterable[Pause] =
     was returned to its OPD; ``until`` ``None`` means the pause still lasts at ``end``.
     Working days inside ``(from, until]`` are not counted.
     """
-    paused: set[dt.date] = set()
+    total = working_days_between(start, end)
     for p_from, p_until in pauses:
-        day = p_from
-        stop = min(p_until or end, end)
-        while day < stop:
-            day += dt.timedelta(days=1)
-            paused.add(day)
-    count = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if day not in paused and is_working_day(day):
-            count += 1
-    return count
+        lo, hi = max(p_from, start), min(p_until or end, end)
+        total -= working_days_between(lo, hi)
+    return total
 
 
-def deadline(start: dt.date, count: int, pauses: Iterable[Pause] = (),
-             today: Optional[dt.date] = None) -> dt.date:
-    """When a step of ``count`` working days that began on ``start`` is due.
+# -- the step clock --------------------------------------------------------------------------
+#: SOP steps measured from the audit trail: (transition that starts it, transition that ends
+#: it, the ``config.step_days`` key of its time standard or ``None`` when the SOP sets none)
+STEPS: dict[str, tuple[str, str, Optional[str]]] = {
+    "verification": ("submit", "verify", "verification"),
+    "validation": ("verify", "validate", "validation"),
+    "publication": ("validate", "publish", None),
+}
+#: transitions after which no step is running any more
+_RESETS = ("withdraw", "create", "migrate")
 
-    Pauses push the deadline back by the working days they covered; an open pause
-    (``until`` ``None``) is counted up to ``today``.
+
+def step_days(step: str) -> Optional[int]:
+    """The SOP's time standard of a step in working days (``None``: the SOP sets none)."""
+    key = STEPS[step][2] if step in STEPS else step
+    return config.step_days(key) if key else None
+
+
+def due(step: str, start: Optional[dt.date], pauses: Iterable[Pause] = (),
+        on: Optional[dt.date] = None) -> Optional[dt.date]:
+    """When a step that began on ``start`` is due: its working days after ``start``, pushed
+    back by the working days of each pause (an open pause counts up to ``on``, default today).
+    ``None`` when the step has no start or no time standard."""
+    days = step_days(step)
+    if start is None or days is None:
+        return None
+    on = on or today()
+    lost = sum(working_days_between(p_from, p_until or on) for p_from, p_until in pauses)
+    return add_working_days(start, days + lost)
+
+
+def on_time(finished: dt.date, due_date: Optional[dt.date]) -> bool:
+    """The one late/on-time verdict: done on or before the due date (no due date: on time)."""
+    return due_date is None or finished <= due_date
+
+
+def is_overdue(due_date: Optional[dt.date], on: Optional[dt.date] = None) -> bool:
+    """Whether a step still open on ``on`` (default today, WIB) is past its due date."""
+    return due_date is not None and not on_time(on or today(), due_date)
+
+
+def days_left(due_date: Optional[dt.date], on: dt.date) -> Optional[int]:
+    """Working days until ``due_date`` (negative once it has passed)."""
+    if due_date is None:
+        return None
+    if due_date >= on:
+        return working_days_between(on, due_date)
+    return -working_days_between(due_date, on)
+
+
+@dataclass
+class Clock:
+    """One step's clock: the day it started and the spans it stood still."""
+
+    start: Optional[dt.date] = None
+    pauses: list[Pause] = field(default_factory=list)
+    paused_since: Optional[dt.date] = None
+
+    def all_pauses(self) -> list[Pause]:
+        """Closed pauses plus the open one (``until`` ``None``)."""
+        return self.pauses + ([(self.paused_since, None)] if self.paused_since else [])
+
+
+class StepClocks:
+    """The step clocks of one dataset, fed its audit trail in order.
+
+    A step's clock starts at the first transition that begins it; a ``return`` stops every
+    running clock until the transition that begins the step again (the dataset was with its
+    OPD); the transition that ends the step stops and clears it; ``withdraw``, ``create`` and
+    ``migrate`` clear every clock.
     """
-    today = today or local_date(dt.datetime.now(dt.timezone.utc))
-    lost = 0
-    for p_from, p_until in pauses:
-        lost += working_days_between(p_from, p_until or today)
-    return add_working_days(start, count + lost)
+
+    def __init__(self) -> None:
+        self.clocks: dict[str, Clock] = {name: Clock() for name in STEPS}
+
+    def feed(self, transition: str, day: dt.date) -> Optional[tuple[str, Clock]]:
+        """Advance by one audit row; returns ``(step, clock)`` when the row ends a running
+        step (for durations), else ``None``."""
+        if transition == "return":
+            for clock in self.clocks.values():
+                if clock.start is not None and clock.paused_since is None:
+                    clock.paused_since = day
+            return None
+        if transition in _RESETS:
+            self.clocks = {name: Clock() for name in STEPS}
+            return None
+        finished = None
+        for name, (begin, end, _) in STEPS.items():
+            clock = self.clocks[name]
+            if transition == begin:
+                if clock.start is None:
+                    clock.start = day
+                elif clock.paused_since is not None:
+                    clock.pauses.append((clock.paused_since, day))
+                    clock.paused_since = None
+            elif transition == end:
+                if clock.start is not None and clock.paused_since is None:
+                    finished = (name, clock)
+                self.clocks[name] = Clock()
+        return finished
+
+    def running(self, step: str) -> Clock:
+        """The clock of ``step`` as it stands now."""
+        return self.clocks[step]
 
 
 # -- data freshness (SOP step 5: "sesuai frekuensi data") -----------------------------------------

@@ -1,4 +1,4 @@
-"""The SOP walked end to end in Debian's Chromium against the real portal (issue 8).
+"""The SOP walked end to end in Debian's Chromium against the real portal.
 
 Six steps, one test each, in order; each later step is skipped when an earlier one failed
 (pytest-playwright keeps a screenshot of the failing step in ``test-results/``):
@@ -291,8 +291,8 @@ def test_5_public_finds_and_downloads_and_timeline_is_complete(page: Page) -> No
 
 
 def test_6_sekretariat_downloads_the_annual_report(page: Page) -> None:
-    if importlib.util.find_spec("ckanext.satudata_blitar.report_views") is None:
-        pytest.skip("the annual report module (report_views) is not installed yet")
+    if importlib.util.find_spec("ckanext.satudata_blitar.views.report") is None:
+        pytest.skip("the annual report module (views.report) is not installed yet")
     _login(page, "sekretariat")
     page.get_by_role("link", name="Daftar Data & Laporan").click()
     page.get_by_role("link", name="Buka laporan tahunan").click()

@@ -56,7 +56,7 @@ def _publish(name: str) -> dict[str, Any]:
 
     site = LocalCKAN()
     data = dict(SDI_FIELDS, name=name, title=f"Uji panen {name}", owner_org="dinkes",
-                notes="Dataset uji harvester (issue 9).", tags=[{"name": "uji"}],
+                notes="Dataset uji harvester.", tags=[{"name": "uji"}],
                 groups=[{"name": "kesehatan"}],
                 resources=[{"url": "http://example.com/uji.csv", "format": "CSV",
                             "name": "Uji"}])

@@ -10,7 +10,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
-from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar import lifecycle, workdays
 
 from lifecycle_support import (default_hooks, audit_count, context_for, fresh_world, make_dataset, state_of,
                                transition_params, walk)
@@ -341,7 +341,7 @@ def test_deadline_counts_working_days(world):
     since = datetime.datetime.fromisoformat(status["since"])
     assert status["deadline"] == workdays.add_working_days(
         workdays.local_date(since), 5).isoformat()
-    assert lifecycle.is_overdue(datetime.date(2020, 1, 1)) is True
+    assert workdays.is_overdue(datetime.date(2020, 1, 1)) is True
 
 
 def test_queue_list(world):
@@ -406,10 +406,10 @@ def test_role_assign_list_revoke(world):
     assert [(r["user_name"], r["role"]) for r in listed] == [(user["name"], "pembina")]
     assert user["name"] in {r["user_name"] for r in
                             helpers.call_action("satudata_role_list", role="pembina")}
-    assert lifecycle.REVIEWER_LABEL in lifecycle.user_labels(model.User.get(user["id"]))
+    assert lifecycle.REVIEWER_LABEL in permissions.user_labels(model.User.get(user["id"]))
     helpers.call_action("satudata_role_revoke", user=user["name"], role="pembina")
     assert helpers.call_action("satudata_role_list", user=user["name"]) == []
-    assert lifecycle.REVIEWER_LABEL not in lifecycle.user_labels(model.User.get(user["id"]))
+    assert lifecycle.REVIEWER_LABEL not in permissions.user_labels(model.User.get(user["id"]))
     with pytest.raises(tk.ObjectNotFound):
         helpers.call_action("satudata_role_revoke", user=user["name"], role="pembina")
 

@@ -10,7 +10,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
-from ckanext.satudata_blitar import lifecycle, records
+from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar.records.pdf import pdf_path
 
 from . import support
 from .conftest import make_pdf, upload
@@ -40,10 +41,10 @@ def test_letter_is_recorded_with_pdf_and_checksum(world):
     assert letter["year"] == 2026
     assert [d["id"] for d in letter["datasets"]] == [pkg["id"]]
     stored = model.Session.get(records.ValidationLetter, letter["id"])
-    with open(records.pdf_path(stored.pdf_key), "rb") as f:
+    with open(pdf_path(stored.pdf_key), "rb") as f:
         assert f.read() == content
     # never under the publicly served storage/uploads folder
-    assert "/storage/uploads/" not in records.pdf_path(stored.pdf_key)
+    assert "/storage/uploads/" not in pdf_path(stored.pdf_key)
 
 
 def test_one_letter_covers_several_datasets(world):

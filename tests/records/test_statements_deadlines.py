@@ -9,7 +9,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
-from ckanext.satudata_blitar import lifecycle, records, workdays
+from ckanext.satudata_blitar import lifecycle, workdays
 from ckanext.satudata_blitar.model.records import DaftarData
 
 from . import support
@@ -66,7 +66,7 @@ def test_statement_late_when_recorded_after_five_working_days(world, pdf):
 
 
 def test_statement_on_time(world, pdf):
-    today = records.today()
+    today = workdays.today()
     dd = _agreed(world, today.isoformat(), year=today.year)
     st = _statement(world, dd, pdf)
     assert st["deadline"] == workdays.add_working_days(today, 5).isoformat()

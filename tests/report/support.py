@@ -33,7 +33,7 @@ import ckan.model as model
 from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar import lifecycle
-from ckanext.satudata_blitar.checks.model import ResourceCheck
+from ckanext.satudata_blitar.model.checks import ResourceCheck
 
 from records.conftest import make_pdf, upload
 

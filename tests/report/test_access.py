@@ -19,7 +19,7 @@ from ckan.cli.cli import ckan as ckan_cli
 from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar.report import compute, files
-from ckanext.satudata_blitar.report.model import ReportFile
+from ckanext.satudata_blitar.model.report import ReportFile
 
 pytestmark = [pytest.mark.usefixtures("with_plugins")]
 

@@ -14,7 +14,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar.checks import runner
-from ckanext.satudata_blitar.checks.model import ResourceCheck
+from ckanext.satudata_blitar.model.checks import ResourceCheck
 
 from .conftest import call, fixture_path, upload
 

@@ -6,7 +6,7 @@ import pytest
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 
-from ckanext.satudata_blitar.checks import submit_problems
+from ckanext.satudata_blitar.checks.submit import submit_problems
 
 from .conftest import call, indonesian, upload
 from .test_schema import FULL

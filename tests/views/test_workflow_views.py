@@ -1,4 +1,4 @@
-"""The workflow pages of each SOP role, through CKAN's test app (issue 8).
+"""The workflow pages of each SOP role, through CKAN's test app.
 
 Who may open which page is a ``parametrize`` table; then the dataset-page panel (buttons only
 for allowed steps, nothing unpublished for visitors), the transition forms (errors next to the

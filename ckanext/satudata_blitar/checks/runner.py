@@ -16,9 +16,10 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import uploader
 
-from ckanext.satudata_blitar.checks import config, engine
+from ckanext.satudata_blitar import config
+from ckanext.satudata_blitar.checks import engine
 from ckanext.satudata_blitar.checks import messages as m
-from ckanext.satudata_blitar.checks.model import ResourceCheck
+from ckanext.satudata_blitar.model.checks import ResourceCheck
 from ckanext.satudata_blitar.checks.standards import get_standard
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.satudata_blitar import schemas as _schemas_pkg
-from ckanext.satudata_blitar.checks.model import Standard
+from ckanext.satudata_blitar.model.checks import Standard
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
 SDS_RE = re.compile(r"^[A-Z]{1,2}\d{5}\.\d{2}\.\d{2}$")

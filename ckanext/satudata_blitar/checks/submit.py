@@ -1,16 +1,16 @@
 """The ``submit`` gate: complete SDI metadata and every tabular resource passing its check.
 
 ``submit_problems(package_dict)`` is a plain function (field -> messages, empty = OK).
-``lifecycle_checker`` adapts it to the lifecycle's ``register_submit_checker`` hook.
+The plugin hands it to the lifecycle as its ``ISatudataLifecycle`` implementation.
 """
 from __future__ import annotations
 
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar.checks import config, runner
+from ckanext.satudata_blitar import config
+from ckanext.satudata_blitar.checks import runner
 from ckanext.satudata_blitar.checks.messages import render
 
 
@@ -105,8 +105,3 @@ def submit_problems(package_dict: dict[str, Any]) -> dict[str, list[str]]:
     problems.update(resource_problems(package_dict))
     return problems
 
-
-def lifecycle_checker(pkg: model.Package, pkg_dict: dict[str, Any]) -> list[dict[str, str]]:
-    """Adapter for ``lifecycle.register_submit_checker`` (``{"field", "message"}`` items)."""
-    return [{"field": field, "message": msg}
-            for field, msgs in submit_problems(pkg_dict).items() for msg in msgs]

@@ -33,21 +33,18 @@ import sqlalchemy as sa
 import ckan.model as model
 
 from ckanext.satudata_blitar import lifecycle, workdays
-from ckanext.satudata_blitar.checks import config as checks_config
+from ckanext.satudata_blitar import config
 from ckanext.satudata_blitar.checks.reference import load_reference
 from ckanext.satudata_blitar.checks.standards import builtin_standards
-from ckanext.satudata_blitar.report.model import ReportDelivery, ReportNote
+from ckanext.satudata_blitar.model.report import ReportDelivery, ReportNote
 
 #: version of the document structure (``docs/report.md``); bump on incompatible changes
 VERSION = "1.0"
 KIND = "satudata_report_annual"
 
-#: SOP time standards in working days (steps 7 and 8); publication has none
-STEPS: dict[str, tuple[str, str, Optional[int]]] = {
-    "review": ("submit", "verify", lifecycle.STEP_DAYS[lifecycle.SUBMITTED]),
-    "validation": ("verify", "validate", lifecycle.STEP_DAYS[lifecycle.VERIFIED]),
-    "publication": ("validate", "publish", None),
-}
+#: the document's name of each step of ``workdays.STEPS`` (``timing`` and ``standards``)
+TIMING_KEYS: dict[str, str] = {"verification": "review", "validation": "validation",
+                               "publication": "publication"}
 #: transitions counted per OPD (datasets that went through each in the year)
 COUNTED = ("submit", "verify", "validate", "publish", "return", "withdraw")
 COUNT_KEYS = {"submit": "submitted", "verify": "verified", "validate": "validated",
@@ -140,51 +137,6 @@ def canonical_json(document: dict[str, Any]) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
-class WorkCalendar:
-    """Working days between dates in O(1) after one pass over the years involved."""
-
-    def __init__(self) -> None:
-        self._first: Optional[dt.date] = None
-        self._cum: list[int] = []
-
-    def _ensure(self, first: dt.date, last: dt.date) -> None:
-        if self._first is not None and first >= self._first and \
-                (last - self._first).days < len(self._cum):
-            return
-        if self._first is not None:
-            first = min(first, self._first)
-            last = max(last, self._first + dt.timedelta(days=len(self._cum) - 1))
-        start = dt.date(first.year, 1, 1)
-        end = dt.date(last.year, 12, 31)
-        off: set[dt.date] = set()
-        for year in range(start.year, end.year + 1):
-            off.update(workdays.days_off(year))
-        cum, total, day = [], 0, start
-        while day <= end:
-            if day.weekday() < 5 and day not in off:
-                total += 1
-            cum.append(total)
-            day += dt.timedelta(days=1)
-        self._first, self._cum = start, cum
-
-    def between(self, start: dt.date, end: dt.date) -> int:
-        """Working days in ``(start, end]`` (0 when ``end`` is not after ``start``)."""
-        if end <= start:
-            return 0
-        self._ensure(start, end)
-        assert self._first is not None
-        return self._cum[(end - self._first).days] - self._cum[(start - self._first).days]
-
-    def elapsed(self, start: dt.date, end: dt.date,
-                pauses: Iterable[tuple[dt.date, dt.date]]) -> int:
-        """Working days in ``(start, end]`` minus those inside each pause ``(from, until]``."""
-        total = self.between(start, end)
-        for p_from, p_until in pauses:
-            lo, hi = max(p_from, start), min(p_until, end)
-            total -= self.between(lo, hi)
-        return total
-
-
 @dataclass
 class _Dataset:
     id: str
@@ -226,14 +178,13 @@ def build(year: int, organization: Optional[str] = None, public: bool = False,
         end_day = start_day - dt.timedelta(days=1)  # a future year: an empty period
     start_utc = local_midnight_utc(start_day)
     end_utc = local_midnight_utc(end_day + dt.timedelta(days=1))  # exclusive
-    cal = WorkCalendar()
 
     org_rows = _organizations(organization)
     org_ids = [o["id"] for o in org_rows]
     datasets = _datasets(org_ids, end_utc)
-    durations: dict[str, list[int]] = {name: [] for name in STEPS}
+    durations: dict[str, list[tuple[int, bool]]] = {name: [] for name in workdays.STEPS}
     returns: Counter[str] = Counter()
-    _walk_audit(datasets, org_ids, start_utc, end_utc, cal, durations, returns)
+    _walk_audit(datasets, org_ids, start_utc, end_utc, durations, returns)
     datasets = {k: d for k, d in datasets.items() if d.seen or d.current_state is None}
 
     counted = [d for d in datasets.values() if not public or d.public_now]
@@ -296,7 +247,7 @@ def build(year: int, organization: Optional[str] = None, public: bool = False,
         "year": year,
         "organization": ({"id": org_rows[0]["id"], "name": org_rows[0]["name"],
                           "title": org_rows[0]["title"]} if organization and org_rows else None),
-        "region": checks_config.region_name(),
+        "region": config.region_name(),
         "period": {"start": start_day.isoformat(), "end": dt.date(year, 12, 31).isoformat(),
                    "as_of": end_day.isoformat(),
                    "complete": end_day >= dt.date(year, 12, 31)},
@@ -311,9 +262,10 @@ def build(year: int, organization: Optional[str] = None, public: bool = False,
         "epss": [e for e in EPSS if not public or e["code"] in PUBLIC_EPSS],
     }
     if not public:
-        document["standards"] = {name: days for name, (_, _, days) in STEPS.items()}
-        document["timing"] = {
-            name: _timing(durations[name], STEPS[name][2]) for name in STEPS}
+        document["standards"] = {key: workdays.step_days(step)
+                                 for step, key in TIMING_KEYS.items()}
+        document["timing"] = {key: _timing(durations[step], workdays.step_days(step))
+                              for step, key in TIMING_KEYS.items()}
         document["letters"] = _letters(start_day, end_day, org_ids)
         document["evaluation"] = _evaluation(year)
     return document
@@ -355,9 +307,10 @@ def _datasets(org_ids: list[str], end_utc: dt.datetime) -> dict[str, _Dataset]:
 
 
 def _walk_audit(datasets: dict[str, _Dataset], org_ids: list[str], start_utc: dt.datetime,
-                end_utc: dt.datetime, cal: WorkCalendar, durations: dict[str, list[int]],
+                end_utc: dt.datetime, durations: dict[str, list[tuple[int, bool]]],
                 returns: Counter[str]) -> None:
-    """One pass over the audit rows: state at the end, transitions and step durations."""
+    """One pass over the audit rows: state at the end, transitions, and each finished step's
+    working days and verdict from ``workdays.StepClocks`` (the portal's one step clock)."""
     # plain DB-API rows: 60,000 of them are read, SQLAlchemy row objects would double the
     # time. The calendar date in the portal's time zone is computed by PostgreSQL.
     rows = _raw(
@@ -369,19 +322,14 @@ def _walk_audit(datasets: dict[str, _Dataset], org_ids: list[str], start_utc: dt
         " ORDER BY a.package_id, a.timestamp, a.id",
         {"tz": str(workdays.timezone()), "end": end_utc,
          "types": list(lifecycle.GOVERNED_TYPES), "orgs": org_ids})
-    # which steps each transition begins and ends
-    begins = {begin: name for name, (begin, _, _) in STEPS.items()}
-    ends = {finish: name for name, (_, finish, _) in STEPS.items()}
-    resets = ("withdraw", "create", "migrate")
     current: Optional[str] = None
     d: Optional[_Dataset] = None
-    # per step: [clock start, pauses, paused since]
-    clocks: dict[str, list[Any]] = {}
+    clocks = workdays.StepClocks()
     for package_id, transition, to_state, ts, category, day in rows:
         if package_id != current:
             current = package_id
             d = datasets.get(package_id)
-            clocks = {name: [None, [], None] for name in STEPS}
+            clocks = workdays.StepClocks()
         if d is None:
             continue
         d.state_at_end = to_state
@@ -394,28 +342,13 @@ def _walk_audit(datasets: dict[str, _Dataset], org_ids: list[str], start_utc: dt
             d.transitions.add(transition)
             if transition == "return":
                 returns[category or "lainnya"] += 1
-        if transition == "return":
-            for clock in clocks.values():
-                if clock[0] is not None and clock[2] is None:
-                    clock[2] = day
-            continue
-        if transition in resets:
-            clocks = {name: [None, [], None] for name in STEPS}
-            continue
-        name = begins.get(transition)
-        if name is not None:
-            clock = clocks[name]
-            if clock[0] is None:
-                clock[0] = day
-            elif clock[2] is not None:
-                clock[1].append((clock[2], day))
-                clock[2] = None
-        name = ends.get(transition)
-        if name is not None:
-            clock = clocks[name]
-            if clock[0] is not None and clock[2] is None and in_year:
-                durations[name].append(cal.elapsed(clock[0], day, clock[1]))
-            clocks[name] = [None, [], None]
+        finished = clocks.feed(transition, day)
+        if finished is not None and in_year:
+            step, clock = finished
+            due = workdays.due(step, clock.start, clock.pauses, on=day)
+            durations[step].append((
+                workdays.elapsed_working_days(clock.start, day, clock.pauses),  # type: ignore[arg-type]
+                workdays.on_time(day, due)))
 
 
 def _load_extras(datasets: list[_Dataset]) -> None:
@@ -445,7 +378,7 @@ def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
 
 
 def _required_extra_keys() -> list[str]:
-    return [f for f in checks_config.submit_required_fields()
+    return [f for f in config.submit_required_fields()
             if f not in FIELDS_FROM_PACKAGE and f != "tag_string"]
 
 
@@ -493,31 +426,32 @@ def _realised(items: list[dict[str, Any]], published: list[_Dataset],
 
 def _statements(year: int, org_ids: list[str], end_day: dt.date) -> dict[str, dict[str, Any]]:
     from ckanext.satudata_blitar.model.records import DaftarData, Statement
-    from ckanext.satudata_blitar.records import STATEMENT_DAYS
+    from ckanext.satudata_blitar.records.statements import statement_verdict
 
     s = Statement.__table__
     d = DaftarData.__table__
     rows = model.Session.execute(
-        sa.select(s.c.owner_org, s.c.number, s.c.letter_date, d.c.agreed_date, d.c.revision)
+        sa.select(s.c.owner_org, s.c.number, s.c.letter_date, s.c.created_at, d.c.agreed_date,
+                  d.c.revision)
         .select_from(s.join(d, d.c.id == s.c.daftar_data_id))
-        .where(s.c.year == year, s.c.owner_org.in_(org_ids),
-               s.c.letter_date <= end_day)
+        .where(s.c.year == year, s.c.owner_org.in_(org_ids))
         .order_by(s.c.owner_org, d.c.revision)).mappings().all()
     out: dict[str, dict[str, Any]] = {}
     for row in rows:  # the statement for the latest revision wins
-        due = (workdays.add_working_days(row["agreed_date"], STATEMENT_DAYS)
-               if row["agreed_date"] else None)
-        on_time = due is None or row["letter_date"] <= due
+        filed, due, on_time = statement_verdict(row["created_at"], row["agreed_date"])
+        if filed > end_day:
+            continue
         out[row["owner_org"]] = {
             "status": "on_time" if on_time else "late", "number": row["number"],
-            "letter_date": row["letter_date"].isoformat(),
+            "letter_date": row["letter_date"].isoformat(), "filed": filed.isoformat(),
             "due": due.isoformat() if due else None,
         }
     return out
 
 
-def _timing(values: list[int], standard: Optional[int]) -> dict[str, Any]:
-    within = sum(1 for v in values if standard is not None and v <= standard)
+def _timing(steps: list[tuple[int, bool]], standard: Optional[int]) -> dict[str, Any]:
+    values = [days for days, _ in steps]
+    within = sum(1 for _, in_time in steps if in_time)
     return {
         "standard_days": standard,
         "count": len(values),
@@ -543,7 +477,7 @@ def _area_codes(value: Optional[str]) -> list[str]:
 
 
 def _known_standards() -> set[str]:
-    from ckanext.satudata_blitar.checks.model import Standard
+    from ckanext.satudata_blitar.model.checks import Standard
 
     names = set(builtin_standards())
     names.update(model.Session.execute(sa.select(Standard.__table__.c.name)).scalars())
@@ -563,7 +497,7 @@ def _quality(published: list[_Dataset], counted: list[_Dataset], org_ids: list[s
         if not fmt and url and "." in url.rsplit("/", 1)[-1]:
             fmt = url.rsplit(".", 1)[-1].upper()
         formats[package_id].add(fmt)
-    required = checks_config.submit_required_fields()
+    required = config.submit_required_fields()
     if "tag_string" in required:
         pt = model.package_tag_table
         for chunk in _chunks(ids, 5000):
@@ -629,7 +563,7 @@ def _quality(published: list[_Dataset], counted: list[_Dataset], org_ids: list[s
 
 def _data_checks(org_ids: list[str], start_utc: dt.datetime,
                  end_utc: dt.datetime) -> dict[str, Any]:
-    from ckanext.satudata_blitar.checks.model import ResourceCheck
+    from ckanext.satudata_blitar.model.checks import ResourceCheck
 
     c = ResourceCheck.__table__
     r = model.resource_table

@@ -23,14 +23,15 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import uploader as _uploader
 
 from ckanext.satudata_blitar.report import compute, render
-from ckanext.satudata_blitar.report.model import ReportFile
+from ckanext.satudata_blitar.model.report import ReportFile
+from ckanext.satudata_blitar import config
 
 log = logging.getLogger(__name__)
 
 
 def job_queue() -> str:
     """RQ queue of report generation (``ckanext.satudata_blitar.report.job_queue``)."""
-    return tk.config.get("ckanext.satudata_blitar.report.job_queue") or "default"
+    return config.report_job_queue()
 
 
 def _progress(row: ReportFile, progress: int, stage: str) -> None:

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 import ckan.plugins.toolkit as tk
 
 from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar import config
 
 FORMATS: tuple[str, ...] = ("json", "pdf", "xlsx", "csv")
 MIMETYPES: dict[str, str] = {
@@ -96,13 +97,11 @@ def report_title(document: dict[str, Any]) -> str:
 
 
 def government_name() -> str:
-    return tk.config.get("ckanext.satudata_blitar.report.government_name") or \
-        "Pemerintah Kota Blitar"
+    return config.report_government_name()
 
 
 def agency_name() -> str:
-    return tk.config.get("ckanext.satudata_blitar.report.agency_name") or \
-        "Dinas Komunikasi, Informatika dan Statistik"
+    return config.report_agency_name()
 
 
 # -- values ----------------------------------------------------------------------------------
@@ -140,7 +139,7 @@ class Section:
 
 def print_list_limit() -> int:
     """Longest list printed row by row in the PDF (``…report.pdf_list_limit``)."""
-    return tk.asint(tk.config.get("ckanext.satudata_blitar.report.pdf_list_limit") or 300)
+    return config.report_pdf_list_limit()
 
 
 def _condense(section: Section, org_column: int, limit: Optional[int]) -> Section:

@@ -1,16 +1,11 @@
-"""Blueprints of satudata_blitar picked up by ``checks/wiring.blueprints`` (``get_blueprint``).
-
-``workflow`` holds the pages of each SOP role: Dataset Saya (OPD producer), the Walidata
-queue, the transition confirmations, validation-letter recording, the Pembina Data overview
-and the Sekretariat SDI page.
-"""
+"""Pages of satudata_blitar, one blueprint per feature (CKAN's ``tk.blanket.blueprints``
+registers every blueprint listed in ``__all__``): the SOP roles' workflow pages, the SOP
+records, the annual report and the data standards."""
 from __future__ import annotations
 
-from flask import Blueprint
+from ckanext.satudata_blitar.views.records import records as records_blueprint
+from ckanext.satudata_blitar.views.report import report as report_blueprint
+from ckanext.satudata_blitar.views.standards import standards as standards_blueprint
+from ckanext.satudata_blitar.views.workflow import workflow as workflow_blueprint
 
-from ckanext.satudata_blitar.views.workflow import workflow
-
-
-def get_blueprint() -> list[Blueprint]:
-    """Blueprints registered by the plugin."""
-    return [workflow]
+__all__ = ["records_blueprint", "report_blueprint", "standards_blueprint", "workflow_blueprint"]

@@ -13,6 +13,8 @@
 """
 from __future__ import annotations
 
+from ckanext.satudata_blitar import permissions
+
 import datetime
 from typing import Any, Optional
 
@@ -40,7 +42,7 @@ def _login_required() -> Optional[Any]:
 
 
 def _roles() -> set[str]:
-    return lifecycle.portal_roles(_user_obj())
+    return permissions.portal_roles(_user_obj())
 
 
 def _is_sysadmin() -> bool:
@@ -273,7 +275,7 @@ def pembina() -> Any:
     login = _login_required()
     if login:
         return login
-    if not lifecycle.permission_read_all(_user_obj()):
+    if not permissions.permission_read_all(_user_obj()):
         return tk.abort(403, tk._("This overview is for Pembina Data, Walidata and "
                                   "Sekretariat SDI."))
     deadlines = tk.get_action("satudata_deadline_list")(d.context(), {})

@@ -1,0 +1,73 @@
+"""``ckan satudata role|migrate-existing|audit-export``: SOP roles, the migration rule for
+datasets older than the plugin, and the audit trail as CSV."""
+from __future__ import annotations
+
+
+import click
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar.cli.common import fail, site_context
+
+
+@click.group()
+def role() -> None:
+    """Manage Walidata, Pembina Data and Sekretariat SDI roles."""
+
+
+@role.command("assign")
+@click.argument("user")
+@click.argument("role_name", type=click.Choice(lifecycle.PORTAL_ROLES))
+def role_assign(user: str, role_name: str) -> None:
+    """Give USER the role ROLE_NAME."""
+    try:
+        tk.get_action("satudata_role_assign")(site_context(), {"user": user, "role": role_name})
+    except (tk.ValidationError, tk.ObjectNotFound) as error:
+        fail(error)
+    click.echo(f"{user}: {role_name}")
+
+
+@role.command("revoke")
+@click.argument("user")
+@click.argument("role_name", type=click.Choice(lifecycle.PORTAL_ROLES))
+def role_revoke(user: str, role_name: str) -> None:
+    """Take the role ROLE_NAME away from USER."""
+    try:
+        tk.get_action("satudata_role_revoke")(site_context(), {"user": user, "role": role_name})
+    except (tk.ValidationError, tk.ObjectNotFound) as error:
+        fail(error)
+    click.echo(f"{user}: {role_name} revoked")
+
+
+@role.command("list")
+@click.option("--role", "role_name", type=click.Choice(lifecycle.PORTAL_ROLES), default=None)
+def role_list(role_name: str | None) -> None:
+    """List role assignments."""
+    data = {"role": role_name} if role_name else {}
+    for row in tk.get_action("satudata_role_list")(site_context(), data):
+        click.echo(f"{row['user_name']}\t{row['role']}\t{row['granted_at']}")
+
+
+@click.command("migrate-existing")
+@click.option("--dry-run", is_flag=True, help="Only count what would change.")
+def migrate_existing(dry_run: bool) -> None:
+    """Give datasets that predate the plugin their state: private → draft, public → published."""
+    counts = lifecycle.migrate_existing_datasets(dry_run=dry_run)
+    verb = "would set" if dry_run else "set"
+    click.echo(f"{verb}: draft={counts[lifecycle.DRAFT]} published={counts[lifecycle.PUBLISHED]}")
+
+
+@click.command("audit-export")
+@click.option("--org", "owner_org", default=None, help="Only this OPD (id or name).")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+def audit_export(owner_org: str | None, output) -> None:
+    """Write the audit trail as CSV."""
+    data = {}
+    if owner_org:
+        group = model.Group.get(owner_org)
+        if group is None:
+            fail(tk.ObjectNotFound(f"organization {owner_org} not found"))
+        data["owner_org"] = group.id
+    output.write(tk.get_action("satudata_audit_export")(site_context(), data))

@@ -1,0 +1,516 @@
+"""Actions of satudata_blitar: one per lifecycle transition, reads, roles, audit export.
+
+Transitions (``satudata_dataset_<name>``): ``submit``, ``verify``, ``return``, ``validate``,
+``publish``, ``withdraw``. Each checks auth (role), validates input, checks the
+requirements of the step, then calls ``lifecycle.apply_transition`` (row lock, state, audit
+row and ``private`` flag in one transaction).
+
+Chained core actions keep "unpublished ⇔ private": ``package_create`` (always private, always
+in an OPD), ``package_update``/``package_patch`` (``private`` cannot change outside
+``publish``/``withdraw``), ``bulk_update_public``/``bulk_update_private``/``bulk_update_delete``.
+"""
+from __future__ import annotations
+
+from ckanext.satudata_blitar import deadlines, permissions
+import csv
+import io
+from typing import Any, Optional
+import sqlalchemy as sa
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Action, Context, DataDict
+from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar.logic import schema
+from ckanext.satudata_blitar.logic.common import context_user as _context_user
+from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus, RoleAssignment
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
+    data, errors = tk.navl_validate(data_dict, schema_, context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
+def _get_package(id_or_name: str) -> model.Package:
+    pkg = model.Package.get(id_or_name)
+    if pkg is None or pkg.state == "deleted":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return pkg
+
+
+def _status_dict(pkg: model.Package, user: Optional[model.User]) -> dict[str, Any]:
+    status = lifecycle.get_status(pkg)
+    state = status["state"]
+    since = status.get("since")
+    step = deadlines.dataset_deadlines([(pkg.id, state, since)])[pkg.id]
+    return {
+        "package_id": pkg.id,
+        "name": pkg.name,
+        "title": pkg.title,
+        "owner_org": pkg.owner_org,
+        "state": state,
+        "state_label": lifecycle.state_label(state),
+        "since": since.isoformat() if since else None,
+        "last_transition": status.get("last_transition"),
+        "returned": state == lifecycle.DRAFT and status.get("last_transition") in ("return", "withdraw"),
+        "locked": state in lifecycle.LOCKED_STATES,
+        "allowed_transitions": permissions.allowed_transitions(user, pkg, state) if user else [],
+        "deadline": step["due"] if step else None,
+        "overdue": bool(step and step["overdue"]),
+    }
+
+
+def _transition(name: str, context: Context, data_dict: DataDict) -> dict[str, Any]:
+    tk.check_access(f"satudata_dataset_{name}", context, data_dict)
+    data = _validate(data_dict, schema.transition(), context)
+    t = lifecycle.TRANSITIONS[name]
+    pkg = _get_package(data["id"])
+    user = _context_user(context)
+    role = permissions.acting_role(user, pkg, name)
+    if role is None:
+        if not context.get("ignore_auth"):  # pragma: no cover - auth already refused
+            raise tk.NotAuthorized(permissions.permission_transition(user, pkg, name)[1])
+        # an internal call that skipped auth (CLI, jobs): recorded as the system acting
+        role = lifecycle.SYSTEM
+
+    current = lifecycle.get_state(pkg)
+    if current not in t.sources:
+        raise lifecycle.conflict_error(pkg, name, current)
+
+    errors: dict[str, list[str]] = {}
+    if t.needs_reason_category:
+        category = data.get("reason_category")
+        if not category:
+            errors["reason_category"] = [tk._(
+                "Choose the reason category: {choices}.").format(
+                choices=", ".join(lifecycle.REASON_CATEGORIES))]
+        elif category not in lifecycle.REASON_CATEGORIES:
+            errors["reason_category"] = [tk._(
+                'Unknown reason category "{value}"; choose one of: {choices}.').format(
+                value=category, choices=", ".join(lifecycle.REASON_CATEGORIES))]
+    elif data.get("reason_category") and data["reason_category"] not in lifecycle.REASON_CATEGORIES:
+        errors["reason_category"] = [tk._(
+            'Unknown reason category "{value}"; choose one of: {choices}.').format(
+            value=data["reason_category"], choices=", ".join(lifecycle.REASON_CATEGORIES))]
+    if t.needs_reason and not data.get("reason"):
+        errors["reason"] = [tk._("Write the reason, so the OPD knows what to fix.")]
+    if t.needs_letter:
+        letter = lifecycle.letter_errors(pkg, data.get("letter_ref"), data)
+        if letter:
+            errors["letter_ref"] = letter
+    if name == "submit":
+        pkg_dict = tk.get_action("package_show")(
+            {"ignore_auth": True, "use_cache": False}, {"id": pkg.id})
+        for error in lifecycle.submit_requirements(pkg, pkg_dict):
+            errors.setdefault(error.get("field") or "dataset", []).append(error["message"])
+    if errors:
+        raise tk.ValidationError(errors)
+
+    lifecycle.apply_transition(
+        pkg, name, user, role,
+        note=data.get("note"), reason=data.get("reason"),
+        reason_category=data.get("reason_category"), letter_ref=data.get("letter_ref"),
+        defer_commit=bool(context.get("defer_commit")),
+    )
+    return _status_dict(pkg, user)
+
+
+# -- transitions ----------------------------------------------------------------------------------
+def satudata_dataset_submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The OPD asks the Walidata to review a draft (SOP step 6 → 7): draft → submitted.
+
+    Requires complete SDI metadata and passing data checks (``lifecycle.submit_requirements``).
+
+    :param id: dataset id or name
+    :type id: string
+    :param note: optional note for the audit trail
+    :type note: string
+    :returns: the new status (as ``satudata_dataset_status_show``)
+    :rtype: dictionary
+    """
+    return _transition("submit", context, data_dict)
+
+
+def satudata_dataset_verify(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Walidata confirms a submitted dataset conforms (SOP step 7): submitted → verified.
+
+    :param id: dataset id or name
+    :type id: string
+    :param note: optional note for the audit trail
+    :type note: string
+    :rtype: dictionary
+    """
+    return _transition("verify", context, data_dict)
+
+
+def satudata_dataset_return(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Walidata sends a dataset back to the OPD: submitted/verified/validated → draft.
+
+    :param id: dataset id or name
+    :type id: string
+    :param reason_category: one of ``metadata_tidak_lengkap``, ``standar_data_tidak_sesuai``,
+        ``kode_wilayah_salah``, ``data_tidak_valid``, ``duplikasi``, ``lainnya`` (mandatory)
+    :type reason_category: string
+    :param reason: what the OPD must fix (mandatory)
+    :type reason: string
+    :param note: optional note
+    :type note: string
+    :rtype: dictionary
+    """
+    return _transition("return", context, data_dict)
+
+
+def satudata_dataset_validate(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Record the OPD's approval (SOP step 8): verified → validated.
+
+    Done by the Head of OPD (org admin) or by the Walidata on the OPD's behalf.
+
+    :param id: dataset id or name
+    :type id: string
+    :param letter_ref: reference of the validation letter signed by the Head of OPD
+        (mandatory; checked by ``lifecycle.letter_errors``)
+    :type letter_ref: string
+    :param note: optional note
+    :type note: string
+    :rtype: dictionary
+    """
+    return _transition("validate", context, data_dict)
+
+
+def satudata_dataset_publish(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Walidata publishes a validated dataset (SOP step 9): validated → published (public).
+
+    :param id: dataset id or name
+    :type id: string
+    :param note: optional note
+    :type note: string
+    :rtype: dictionary
+    """
+    return _transition("publish", context, data_dict)
+
+
+def satudata_dataset_withdraw(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Walidata withdraws a published dataset: published → draft (private again).
+
+    :param id: dataset id or name
+    :type id: string
+    :param reason: why it is withdrawn (mandatory)
+    :type reason: string
+    :param reason_category: optional category (see ``satudata_dataset_return``)
+    :type reason_category: string
+    :param note: optional note
+    :type note: string
+    :rtype: dictionary
+    """
+    return _transition("withdraw", context, data_dict)
+
+
+# -- reads ----------------------------------------------------------------------------------------
+@tk.side_effect_free
+def satudata_dataset_status_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """State of a dataset, the transitions the caller may do now, and the step's deadline.
+
+    :param id: dataset id or name
+    :type id: string
+    :returns: ``state``, ``state_label``, ``since``, ``allowed_transitions``, ``deadline``
+        (working days, SOP), ``overdue``, ``locked``, ``returned``
+    :rtype: dictionary
+    """
+    data = _validate(data_dict, schema.dataset_id(), context)
+    pkg = _get_package(data["id"])
+    tk.check_access("satudata_dataset_status_show", context, {"id": pkg.id})
+    return _status_dict(pkg, _context_user(context))
+
+
+@tk.side_effect_free
+def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Audit rows of one dataset, oldest first.
+
+    :param id: dataset id or name
+    :type id: string
+    :rtype: list of dictionaries
+    """
+    data = _validate(data_dict, schema.dataset_id(), context)
+    pkg = model.Package.get(data["id"])
+    if pkg is None:
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    tk.check_access("satudata_dataset_history", context, {"id": pkg.id})
+    rows = (model.Session.query(AuditEntry)
+            .filter(AuditEntry.package_id == pkg.id)
+            .order_by(AuditEntry.timestamp, AuditEntry.id).all())
+    return [_audit_dict(row) for row in rows]
+
+
+def _audit_dict(row: AuditEntry) -> dict[str, Any]:
+    out = row.as_dict()
+    out["to_state_label"] = lifecycle.state_label(row.to_state)
+    out["transition_label"] = lifecycle.transition_label(row.transition)
+    out["role_label"] = lifecycle.role_label(row.role)
+    if row.reason_category:
+        out["reason_category_label"] = lifecycle.reason_category_labels().get(
+            row.reason_category, row.reason_category)
+    return out
+
+
+@tk.side_effect_free
+def satudata_queue_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """What waits for the caller.
+
+    Walidata (and sysadmins): every OPD's ``submitted`` (to verify or return) and
+    ``validated`` (to publish) datasets. OPD members: their OPDs' ``draft`` (including
+    returned) and ``verified`` (waiting for the validation letter) datasets. Oldest first,
+    with the SOP deadline and whether it is overdue.
+
+    :rtype: list of dictionaries
+    """
+    tk.check_access("satudata_queue_list", context, data_dict)
+    user = _context_user(context)
+    if user is None:
+        return []
+    status = DatasetStatus.__table__
+    conditions = []
+    if lifecycle.WALIDATA in permissions.portal_roles(user) or user.sysadmin:
+        conditions.append(status.c.state.in_([lifecycle.SUBMITTED, lifecycle.VALIDATED]))
+    orgs = tk.get_action("organization_list_for_user")(
+        {"user": user.name}, {"id": user.id, "permission": "read"})
+    org_ids = [o["id"] for o in orgs]
+    if org_ids and not user.sysadmin:
+        conditions.append(sa.and_(
+            model.Package.owner_org.in_(org_ids),
+            status.c.state.in_([lifecycle.DRAFT, lifecycle.VERIFIED])))
+    if not conditions:
+        return []
+    rows = (model.Session.query(model.Package, status.c.state, status.c.since,
+                                status.c.last_transition)
+            .join(status, status.c.package_id == model.Package.id)
+            .filter(model.Package.state == "active")
+            .filter(model.Package.type.in_(lifecycle.GOVERNED_TYPES))
+            .filter(sa.or_(*conditions))
+            .order_by(status.c.since, model.Package.name).all())
+    steps = deadlines.dataset_deadlines((pkg.id, state, since) for pkg, state, since, _ in rows)
+    out = []
+    for pkg, state, since, last in rows:
+        step = steps[pkg.id]
+        out.append({
+            "package_id": pkg.id, "name": pkg.name, "title": pkg.title,
+            "owner_org": pkg.owner_org, "state": state,
+            "state_label": lifecycle.state_label(state),
+            "since": since.isoformat() if since else None,
+            "returned": state == lifecycle.DRAFT and last in ("return", "withdraw"),
+            "deadline": step["due"] if step else None,
+            "overdue": bool(step and step["overdue"]),
+            "allowed_transitions": permissions.allowed_transitions(user, pkg, state),
+        })
+    return out
+
+
+AUDIT_CSV_COLUMNS = ["timestamp", "package_id", "package_name", "owner_org", "transition",
+                     "from_state", "to_state", "actor_name", "role", "note", "reason",
+                     "reason_category", "letter_ref", "id"]
+
+
+@tk.side_effect_free
+def satudata_audit_export(context: Context, data_dict: DataDict) -> str:
+    """The audit trail as CSV text (UTF-8, header row), oldest first, for auditors.
+
+    :param owner_org: only this OPD (id)
+    :type owner_org: string
+    :param package_id: only this dataset (id)
+    :type package_id: string
+    :param since: only rows at or after this ISO date/time
+    :type since: string
+    :param until: only rows before this ISO date/time
+    :type until: string
+    :rtype: string
+    """
+    tk.check_access("satudata_audit_export", context, data_dict)
+    data = _validate(data_dict, schema.audit_export(), context)
+    query = model.Session.query(AuditEntry)
+    if data.get("owner_org"):
+        query = query.filter(AuditEntry.owner_org == data["owner_org"])
+    if data.get("package_id"):
+        query = query.filter(AuditEntry.package_id == data["package_id"])
+    if data.get("since"):
+        query = query.filter(AuditEntry.timestamp >= data["since"])
+    if data.get("until"):
+        query = query.filter(AuditEntry.timestamp < data["until"])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(AUDIT_CSV_COLUMNS)
+    for row in query.order_by(AuditEntry.timestamp, AuditEntry.id):
+        values = row.as_dict()
+        writer.writerow(["" if values[c] is None else values[c] for c in AUDIT_CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+# -- roles ----------------------------------------------------------------------------------------
+def _role_user(value: str) -> model.User:
+    user = model.User.get(value)
+    if user is None or user.state == "deleted":
+        raise tk.ObjectNotFound(tk._('User "{user}" not found').format(user=value))
+    return user
+
+
+def _check_role(role: str) -> None:
+    if role not in lifecycle.PORTAL_ROLES:
+        raise tk.ValidationError({"role": [tk._(
+            'Unknown role "{role}"; choose one of: {choices}.').format(
+            role=role, choices=", ".join(lifecycle.PORTAL_ROLES))]})
+
+
+def satudata_role_assign(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Give a user a Satu Data role (sysadmins only). Idempotent.
+
+    :param user: user id or name
+    :type user: string
+    :param role: ``walidata``, ``pembina`` or ``sekretariat``
+    :type role: string
+    :rtype: dictionary
+    """
+    tk.check_access("satudata_role_assign", context, data_dict)
+    data = _validate(data_dict, schema.role_assignment(), context)
+    _check_role(data["role"])
+    user = _role_user(data["user"])
+    row = model.Session.get(RoleAssignment, (user.id, data["role"]))
+    if row is None:
+        row = RoleAssignment(user_id=user.id, role=data["role"],
+                             granted_by=context.get("user") or lifecycle.SYSTEM)
+        model.Session.add(row)
+        if not context.get("defer_commit"):
+            model.Session.commit()
+    return dict(row.as_dict(), user_name=user.name)
+
+
+def satudata_role_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Take a Satu Data role away from a user (sysadmins only).
+
+    :param user: user id or name
+    :type user: string
+    :param role: ``walidata``, ``pembina`` or ``sekretariat``
+    :type role: string
+    :rtype: dictionary
+    """
+    tk.check_access("satudata_role_revoke", context, data_dict)
+    data = _validate(data_dict, schema.role_assignment(), context)
+    _check_role(data["role"])
+    user = _role_user(data["user"])
+    row = model.Session.get(RoleAssignment, (user.id, data["role"]))
+    if row is None:
+        raise tk.ObjectNotFound(tk._('User "{user}" does not have the role "{role}".').format(
+            user=user.name, role=data["role"]))
+    model.Session.delete(row)
+    if not context.get("defer_commit"):
+        model.Session.commit()
+    return {"user_id": user.id, "user_name": user.name, "role": data["role"], "revoked": True}
+
+
+@tk.side_effect_free
+def satudata_role_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Satu Data role assignments (sysadmins only).
+
+    :param user: only this user (id or name)
+    :type user: string
+    :param role: only this role
+    :type role: string
+    :rtype: list of dictionaries
+    """
+    tk.check_access("satudata_role_list", context, data_dict)
+    data = _validate(data_dict, schema.role_list(), context)
+    query = (model.Session.query(RoleAssignment, model.User.name)
+             .join(model.User, model.User.id == RoleAssignment.user_id))
+    if data.get("user"):
+        query = query.filter(RoleAssignment.user_id == _role_user(data["user"]).id)
+    if data.get("role"):
+        _check_role(data["role"])
+        query = query.filter(RoleAssignment.role == data["role"])
+    return [dict(row.as_dict(), user_name=name)
+            for row, name in query.order_by(RoleAssignment.role, model.User.name)]
+
+
+# -- chained core actions: unpublished ⇔ private ----------------------------------------------------
+def _private_error(message: str) -> tk.ValidationError:
+    return tk.ValidationError({"private": [message]})
+
+
+def _org_required_error() -> tk.ValidationError:
+    return tk.ValidationError({"owner_org": [tk._(
+        "Every dataset must belong to an OPD (organization): choose the OPD that produces it.")]})
+
+
+@tk.chained_action
+def package_create(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """New datasets belong to an OPD and start as private drafts (``private`` is forced)."""
+    if (data_dict.get("type") or "dataset") in lifecycle.GOVERNED_TYPES:
+        if not data_dict.get("owner_org"):
+            raise _org_required_error()
+        data_dict["private"] = True
+    return next_action(context, data_dict)
+
+
+@tk.chained_action
+def package_update(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """``private`` follows the lifecycle: only ``publish`` makes a dataset public."""
+    pkg = model.Package.get(data_dict.get("id") or data_dict.get("name") or "")
+    if pkg is not None and lifecycle.is_governed(pkg):
+        state = lifecycle.get_state(pkg)
+        required = state != lifecycle.PUBLISHED
+        if "owner_org" in data_dict and not data_dict.get("owner_org"):
+            raise _org_required_error()
+        if "private" in data_dict and data_dict["private"] not in (None, ""):
+            wanted = tk.asbool(data_dict["private"])
+            if wanted != required:
+                if required:
+                    raise _private_error(tk._(
+                        "This dataset is {state}: it stays private until the Walidata "
+                        "publishes it.").format(state=lifecycle.state_label(state)))
+                raise _private_error(tk._(
+                    "This dataset is published: to make it private, ask the Walidata to "
+                    "withdraw it."))
+        data_dict["private"] = required
+    return next_action(context, data_dict)
+
+
+def _bulk_packages(data_dict: DataDict) -> list[model.Package]:
+    ids = data_dict.get("datasets") or []
+    if isinstance(ids, str):
+        ids = [ids]
+    pkgs = [model.Package.get(i) for i in ids]
+    return [pkg for pkg in pkgs if pkg is not None and lifecycle.is_governed(pkg)]
+
+
+@tk.chained_action
+def bulk_update_public(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """Refused for any dataset that is not published: only ``publish`` makes data public."""
+    blocked = [pkg.name for pkg in _bulk_packages(data_dict)
+               if lifecycle.get_state(pkg) != lifecycle.PUBLISHED]
+    if blocked:
+        raise _private_error(tk._(
+            "Datasets become public only when the Walidata publishes them; not published "
+            "yet: {names}.").format(names=", ".join(sorted(blocked))))
+    return next_action(context, data_dict)
+
+
+@tk.chained_action
+def bulk_update_private(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """Refused for published datasets: they become private through ``withdraw``."""
+    blocked = [pkg.name for pkg in _bulk_packages(data_dict)
+               if lifecycle.get_state(pkg) == lifecycle.PUBLISHED]
+    if blocked:
+        raise _private_error(tk._(
+            "Published datasets become private only when the Walidata withdraws them: "
+            "{names}.").format(names=", ".join(sorted(blocked))))
+    return next_action(context, data_dict)
+
+
+@tk.chained_action
+def bulk_update_delete(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """Refused for locked datasets (under review or published)."""
+    blocked = [pkg.name for pkg in _bulk_packages(data_dict)
+               if lifecycle.get_state(pkg) in lifecycle.LOCKED_STATES]
+    if blocked:
+        raise tk.ValidationError({"datasets": [tk._(
+            "These datasets are under review or published and cannot be deleted: "
+            "{names}.").format(names=", ".join(sorted(blocked)))]})
+    return next_action(context, data_dict)

@@ -1,0 +1,720 @@
+"""Actions of the SOP records: Daftar Data, availability statements, validation letters and
+deadlines.
+
+Every action checks auth first, then validates its input, then changes the database in one
+transaction: on any error nothing is saved (a stored PDF is removed again).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any, Callable, Optional
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+from ckanext.satudata_blitar import deadlines
+from ckanext.satudata_blitar import permissions
+from ckanext.satudata_blitar import workdays
+from ckanext.satudata_blitar.records.common import parse_date, resolve_org
+from ckanext.satudata_blitar.records.daftar_data import copy_items, daftar_data_dict, export_csv, export_xlsx, get_daftar_data, item_errors_to_validation, items_of, latest_agreed, parse_table, replace_items, validate_items
+from ckanext.satudata_blitar.records.letters import check_letter_datasets, get_letter, letter_datasets, letter_dict, letter_used, public_letters
+from ckanext.satudata_blitar.records.pdf import pdf_from_input, remove_pdf, sha256, signed_letter_fields, store_pdf
+from ckanext.satudata_blitar.records.statements import get_statement, statement_dict, statement_items
+from ckanext.satudata_blitar.logic.common import context_user as _user
+from ckanext.satudata_blitar.model.records import (
+    DD_AGREED, DD_DRAFT, DaftarData, LetterDataset, Statement, StatementItem,
+    ValidationLetter,
+)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _commit(context: Context) -> None:
+    if not context.get("defer_commit"):
+        model.Session.commit()
+
+
+def _year(value: Any, errors: dict[str, list[str]], field: str = "year") -> Optional[int]:
+    try:
+        year = int(str(value).strip())
+    except (TypeError, ValueError):
+        errors.setdefault(field, [])
+        errors[field].append(tk._("Write the year as four digits, e.g. 2026."))
+        return None
+    if not 2000 <= year <= workdays.today().year + 1:
+        errors.setdefault(field, []).append(tk._(
+            "The year {year} is outside the range the portal accepts.").format(year=year))
+        return None
+    return year
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        model.Session.rollback()
+        raise tk.ValidationError(errors)
+
+
+def _items_input(value: Any) -> list[dict[str, Any]]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [v if isinstance(v, dict) else {} for v in value]
+    raise tk.ValidationError({"items": [tk._("Items must be a list of objects.")]})
+
+
+def _draft(dd: DaftarData) -> None:
+    if dd.status != DD_DRAFT:
+        raise tk.ValidationError({"status": [tk._(
+            "Daftar Data {year} revision {revision} was agreed and cannot change: make a new "
+            "revision.").format(year=dd.year, revision=dd.revision)]})
+
+
+def _lock_year(year: int) -> None:
+    """Serialise Daftar Data changes of one year across processes (transaction lock)."""
+    model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(:k1, :k2)"),
+                          {"k1": 7206, "k2": year})
+
+
+# -- Daftar Data -----------------------------------------------------------------------------
+def satudata_daftar_data_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Draft the Daftar Data of a year (Sekretariat SDI; SOP step 3 input).
+
+    :param year: the year the list plans (e.g. 2026)
+    :type year: int
+    :param title: optional title (default "Daftar Data <year>")
+    :type title: string
+    :param notes: optional notes
+    :type notes: string
+    :param items: optional list of items (``code``, ``name``, ``owner_org``, ``frequency``,
+        ``data_type``, ``data_standard``, ``unit``, ``priority``, ``notes``)
+    :type items: list of dictionaries
+    :returns: the draft with its items
+    :rtype: dictionary
+    """
+    tk.check_access("satudata_daftar_data_create", context, data_dict)
+    errors: dict[str, list[str]] = {}
+    year = _year(data_dict.get("year"), errors)
+    _raise(errors)
+    assert year is not None
+    items, bad = validate_items(_items_input(data_dict.get("items")))
+    if bad:
+        raise item_errors_to_validation(bad)
+    _lock_year(year)
+    if model.Session.query(DaftarData).filter(DaftarData.year == year).first():
+        _raise({"year": [tk._(
+            "A Daftar Data for {year} already exists: edit its draft or make a new revision "
+            "of the agreed list.").format(year=year)]})
+    dd = DaftarData(year=year, revision=1, status=DD_DRAFT,
+                    title=(data_dict.get("title") or "").strip() or f"Daftar Data {year}",
+                    notes=(data_dict.get("notes") or "").strip() or None,
+                    drafted_by=context.get("user"))
+    model.Session.add(dd)
+    model.Session.flush()
+    replace_items(dd, items)
+    model.Session.flush()
+    out = daftar_data_dict(dd)
+    _commit(context)
+    return out
+
+
+def satudata_daftar_data_update(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Change a draft Daftar Data (Sekretariat SDI). Agreed lists cannot change.
+
+    :param id: the Daftar Data revision id
+    :type id: string
+    :param title: new title
+    :type title: string
+    :param notes: new notes
+    :type notes: string
+    :param items: when given, replaces every item (see ``satudata_daftar_data_create``)
+    :type items: list of dictionaries
+    :rtype: dictionary
+    """
+    tk.check_access("satudata_daftar_data_update", context, data_dict)
+    dd = get_daftar_data(data_dict.get("id") or "")
+    _draft(dd)
+    if "items" in data_dict:
+        items, bad = validate_items(_items_input(data_dict.get("items")))
+        if bad:
+            raise item_errors_to_validation(bad)
+        replace_items(dd, items)
+    if data_dict.get("title"):
+        dd.title = str(data_dict["title"]).strip()
+    if "notes" in data_dict:
+        dd.notes = (data_dict.get("notes") or "").strip() or None
+    model.Session.flush()
+    out = daftar_data_dict(dd)
+    _commit(context)
+    return out
+
+
+def satudata_daftar_data_agree(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Record the Forum Satu Data's agreement (SOP step 3): the revision becomes immutable.
+
+    :param id: the draft revision id
+    :type id: string
+    :param agreed_date: date of the Forum's agreement (YYYY-MM-DD, not in the future)
+    :type agreed_date: string
+    :param minute_number: number of the Forum's minutes (berita acara)
+    :type minute_number: string
+    :rtype: dictionary
+    """
+    tk.check_access("satudata_daftar_data_agree", context, data_dict)
+    dd = get_daftar_data(data_dict.get("id") or "")
+    errors: dict[str, list[str]] = {}
+    day = parse_date(data_dict.get("agreed_date"), "agreed_date", errors)
+    minute = str(data_dict.get("minute_number") or "").strip()
+    if not minute:
+        errors["minute_number"] = [tk._("Missing value")]
+    _raise(errors)
+    _lock_year(dd.year)
+    model.Session.refresh(dd)
+    _draft(dd)
+    if not items_of(dd):
+        _raise({"items": [tk._("An empty Daftar Data cannot be agreed.")]})
+    dd.status = DD_AGREED
+    dd.agreed_date = day
+    dd.minute_number = minute
+    dd.agreed_by = context.get("user")
+    dd.agreed_recorded_at = dt.datetime.utcnow()
+    model.Session.flush()
+    out = daftar_data_dict(dd)
+    _commit(context)
+    return out
+
+
+def _new_draft_from(source: DaftarData, year: int, context: Context, *,
+                    previous: Optional[DaftarData], carried: Optional[DaftarData]) -> DaftarData:
+    revision = (model.Session.query(sa.func.max(DaftarData.revision))
+                .filter(DaftarData.year == year).scalar() or 0) + 1
+    dd = DaftarData(year=year, revision=revision, status=DD_DRAFT,
+                    title=source.title if previous else f"Daftar Data {year}",
+                    notes=source.notes, drafted_by=context.get("user"),
+                    previous_id=previous.id if previous else None,
+                    carried_from_id=carried.id if carried else None)
+    model.Session.add(dd)
+    model.Session.flush()
+    copy_items(source, dd)
+    model.Session.flush()
+    return dd
+
+
+def satudata_daftar_data_revise(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Start a new draft revision from the agreed list in force (the old one stays readable).
+
+    :param id: the agreed revision id (must be the newest agreed revision of its year)
+    :type id: string
+    :rtype: dictionary
+    """
+    tk.check_access("satudata_daftar_data_revise", context, data_dict)
+    dd = get_daftar_data(data_dict.get("id") or "")
+    _lock_year(dd.year)
+    if dd.status != DD_AGREED:
+        _raise({"id": [tk._("Only an agreed Daftar Data is revised; edit the draft instead.")]})
+    latest = latest_agreed(dd.year)
+    if latest is None or latest.id != dd.id:
+        _raise({"id": [tk._("A newer revision exists: revise revision {revision}.").format(
+            revision=latest.revision if latest else "?")]})
+    if model.Session.query(DaftarData).filter(DaftarData.year == dd.year,
+                                              DaftarData.status == DD_DRAFT).first():
+        _raise({"id": [tk._("A draft revision for {year} is already open.").format(
+            year=dd.year)]})
+    new = _new_draft_from(dd, dd.year, context, previous=dd, carried=None)
+    out = daftar_data_dict(new)
+    _commit(context)
+    return out
+
+
+def satudata_daftar_data_carry_over(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Start next year's draft from an agreed list (carry-over).
+
+    :param id: an agreed revision id
+    :type id: string
+    :param year: the year of the new draft (default: the source year + 1)
+    :type year: int
+    :rtype: dictionary
+    """
+    tk.check_access("satudata_daftar_data_carry_over", context, data_dict)
+    source = get_daftar_data(data_dict.get("id") or "")
+    errors: dict[str, list[str]] = {}
+    year = _year(data_dict.get("year") or source.year + 1, errors)
+    _raise(errors)
+    assert year is not None
+    if source.status != DD_AGREED:
+        _raise({"id": [tk._("Carry over an agreed Daftar Data, not a draft.")]})
+    if year == source.year:
+        _raise({"year": [tk._("Choose another year than the source list's.")]})
+    _lock_year(year)
+    if model.Session.query(DaftarData).filter(DaftarData.year == year).first():
+        _raise({"year": [tk._(
+            "A Daftar Data for {year} already exists: edit its draft or make a new revision "
+            "of the agreed list.").format(year=year)]})
+    new = _new_draft_from(source, year, context, previous=None, carried=source)
+    out = daftar_data_dict(new)
+    _commit(context)
+    return out
+
+
+def satudata_daftar_data_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Replace the items of a draft with the rows of a CSV or XLSX file (all or nothing).
+
+    Every bad row is reported (row numbers as in the spreadsheet, header = row 1); if any
+    row is bad nothing is imported.
+
+    :param id: the draft revision id
+    :type id: string
+    :param format: ``csv`` or ``xlsx`` (default: from the file name)
+    :type format: string
+    :param upload: the file (multipart upload); or ``content`` with CSV text
+    :type upload: file
+    :rtype: dictionary
+    """
+    tk.check_access("satudata_daftar_data_import", context, data_dict)
+    dd = get_daftar_data(data_dict.get("id") or "")
+    _draft(dd)
+    upload = data_dict.get("upload")
+    filename = getattr(upload, "filename", "") or ""
+    fmt = (data_dict.get("format") or filename.rsplit(".", 1)[-1] or "csv").lower()
+    if hasattr(upload, "stream"):
+        content: bytes = upload.stream.read()
+    elif isinstance(upload, (bytes, bytearray)):
+        content = bytes(upload)
+    elif data_dict.get("content"):
+        content = str(data_dict["content"]).encode("utf-8")
+    else:
+        raise tk.ValidationError({"upload": [tk._("Choose a CSV or XLSX file to import.")]})
+    rows = parse_table(content, fmt)
+    items, bad = validate_items(rows)
+    if bad:
+        raise item_errors_to_validation(bad, offset=1)
+    if not items:
+        raise tk.ValidationError({"upload": [tk._("The file has no rows.")]})
+    replace_items(dd, items)
+    model.Session.flush()
+    out = daftar_data_dict(dd)
+    _commit(context)
+    return out
+
+
+@tk.side_effect_free
+def satudata_daftar_data_export(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """A Daftar Data revision as CSV or XLSX.
+
+    :param id: the revision id
+    :type id: string
+    :param format: ``csv`` (default) or ``xlsx``
+    :type format: string
+    :returns: ``filename``, ``content_type`` and ``content`` (CSV text, or XLSX as base64
+        with ``encoding`` = ``base64``)
+    :rtype: dictionary
+    """
+    dd = get_daftar_data(data_dict.get("id") or "")
+    tk.check_access("satudata_daftar_data_export", context, {"id": dd.id})
+    fmt = (data_dict.get("format") or "csv").lower()
+    name = f"daftar-data-{dd.year}-r{dd.revision}.{fmt}"
+    if fmt == "csv":
+        return {"filename": name, "content_type": "text/csv; charset=utf-8",
+                "content": export_csv(dd).decode("utf-8-sig"), "encoding": "text"}
+    if fmt == "xlsx":
+        return {"filename": name, "encoding": "base64",
+                "content_type": "application/vnd.openxmlformats-officedocument."
+                                "spreadsheetml.sheet",
+                "content": base64.b64encode(export_xlsx(dd)).decode("ascii")}
+    raise tk.ValidationError({"format": [tk._('Choose the format "csv" or "xlsx".')]})
+
+
+@tk.side_effect_free
+def satudata_daftar_data_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """One Daftar Data revision with its items and the datasets realising each item.
+
+    :param id: the revision id; or
+    :type id: string
+    :param year: the year (gives the agreed revision in force)
+    :type year: int
+    :rtype: dictionary
+    """
+    if data_dict.get("id"):
+        dd = get_daftar_data(data_dict["id"])
+    else:
+        errors: dict[str, list[str]] = {}
+        year = _year(data_dict.get("year"), errors)
+        _raise(errors)
+        found = latest_agreed(year) if year else None
+        if found is None:
+            raise tk.ObjectNotFound(tk._("Daftar Data not found"))
+        dd = found
+    tk.check_access("satudata_daftar_data_show", context, {"id": dd.id})
+    return daftar_data_dict(dd)
+
+
+@tk.side_effect_free
+def satudata_daftar_data_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Daftar Data revisions (newest year and revision first), without items. Drafts only
+    for the Sekretariat SDI, Walidata and Pembina Data.
+
+    :param year: only this year
+    :type year: int
+    :rtype: list of dictionaries
+    """
+    tk.check_access("satudata_daftar_data_list", context, data_dict)
+    query = model.Session.query(DaftarData)
+    if data_dict.get("year"):
+        errors: dict[str, list[str]] = {}
+        year = _year(data_dict.get("year"), errors)
+        _raise(errors)
+        query = query.filter(DaftarData.year == year)
+    user = _user(context)
+    out = []
+    for dd in query.order_by(DaftarData.year.desc(), DaftarData.revision.desc()):
+        if context.get("ignore_auth") or permissions.permission_read_daftar_data(user, dd)[0]:
+            out.append(daftar_data_dict(dd, with_items=False))
+    return out
+
+
+# -- statements ------------------------------------------------------------------------------
+def _statement_target(data_dict: DataDict) -> DaftarData:
+    if data_dict.get("daftar_data_id"):
+        return get_daftar_data(data_dict["daftar_data_id"])
+    errors: dict[str, list[str]] = {}
+    year = _year(data_dict.get("year"), errors)
+    _raise(errors)
+    dd = latest_agreed(year) if year else None
+    if dd is None:
+        raise tk.ValidationError({"year": [tk._(
+            "There is no agreed Daftar Data for {year} yet.").format(year=year)]})
+    return dd
+
+
+def _org_id(data_dict: DataDict) -> str:
+    org = resolve_org(data_dict.get("owner_org"))
+    if org is None:
+        raise tk.ValidationError({"owner_org": [tk._(
+            'Unknown OPD "{value}".').format(value=data_dict.get("owner_org") or "")]})
+    return org.id
+
+
+def satudata_statement_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Record an OPD's *Surat Pernyataan Daftar Data yang akan Dikumpulkan* (SOP step 4).
+
+    Due 5 working days after the Daftar Data was agreed.
+
+    :param daftar_data_id: the agreed revision (default: the one in force for ``year``)
+    :type daftar_data_id: string
+    :param year: the year, when ``daftar_data_id`` is not given
+    :type year: int
+    :param owner_org: the OPD (id or name)
+    :type owner_org: string
+    :param items: one answer per Daftar Data item of the OPD:
+        ``{"item_id" or "code", "available": true/false, "reason": why not}``
+    :type items: list of dictionaries
+    :param number: letter number
+    :param letter_date: letter date (YYYY-MM-DD, not in the future)
+    :param signatory_name: name of the signatory
+    :param signatory_nip: NIP of the signatory (18 digits)
+    :param signatory_position: position (jabatan)
+    :param signatory_acting: ``""``, ``plt`` or ``plh``
+    :param upload: the signed statement as a PDF
+    :rtype: dictionary
+    """
+    org_id = _org_id(data_dict)
+    tk.check_access("satudata_statement_create", context, dict(data_dict, owner_org=org_id))
+    dd = _statement_target(data_dict)
+    errors: dict[str, list[str]] = {}
+    if dd.status != DD_AGREED:
+        errors.setdefault("daftar_data_id", []).append(tk._(
+            "Statements answer an agreed Daftar Data, not a draft."))
+    fields = signed_letter_fields(data_dict, errors)
+    answers = statement_items(dd, org_id, data_dict.get("items"), errors) \
+        if dd.status == DD_AGREED else []
+    pdf = pdf_from_input(data_dict, errors, required=True)
+    if model.Session.query(Statement).filter(Statement.daftar_data_id == dd.id,
+                                             Statement.owner_org == org_id).first():
+        errors.setdefault("owner_org", []).append(tk._(
+            "This OPD already has a statement for this Daftar Data."))
+    _raise(errors)
+    assert pdf is not None
+    statement = Statement(daftar_data_id=dd.id, owner_org=org_id, year=dd.year,
+                          created_by=context.get("user"), **fields)
+    _attach_pdf(statement, pdf)
+    return _save_with_pdf(context, statement, lambda: [
+        model.Session.add(StatementItem(statement_id=statement.id, **a)) for a in answers],
+        statement_dict)
+
+
+def _attach_pdf(row: Any, pdf: tuple[bytes, str]) -> None:
+    content, filename = pdf
+    row.pdf_filename = filename
+    row.pdf_size = len(content)
+    row.pdf_sha256 = sha256(content)
+    row._pending_pdf = content  # stored by _save_with_pdf once the rows are accepted
+
+
+def _save_with_pdf(context: Context, row: Any, children: Callable[[], Any],
+                   as_dict: Callable[[Any], dict[str, Any]],
+                   old_key: Optional[str] = None) -> dict[str, Any]:
+    """Insert/update ``row`` and its children, store the pending PDF, commit — or nothing."""
+    key = None
+    try:
+        model.Session.add(row)
+        model.Session.flush()
+        children()
+        model.Session.flush()
+        content = getattr(row, "_pending_pdf", None)
+        if content is not None:
+            key = store_pdf(content, row.pdf_filename or "surat.pdf")
+            row.pdf_key = key
+            model.Session.flush()
+        out = as_dict(row)
+        _commit(context)
+    except IntegrityError as e:  # a concurrent request recorded the same letter first
+        model.Session.rollback()
+        remove_pdf(key)
+        if isinstance(row, Statement):
+            raise tk.ValidationError({"owner_org": [tk._(
+                "This OPD already has a statement for this Daftar Data.")]}) from e
+        raise tk.ValidationError({"number": [tk._(
+            "This letter number is already recorded for the OPD in that year.")]}) from e
+    except Exception:
+        model.Session.rollback()
+        remove_pdf(key)
+        raise
+    if key and old_key and not context.get("defer_commit"):
+        remove_pdf(old_key)
+    return out
+
+
+@tk.side_effect_free
+def satudata_statement_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """One statement with its answers and whether it came on time.
+
+    :param id: the statement id
+    :type id: string
+    :rtype: dictionary
+    """
+    st = get_statement(data_dict.get("id") or "")
+    tk.check_access("satudata_statement_show", context, {"id": st.id})
+    return statement_dict(st)
+
+
+@tk.side_effect_free
+def satudata_statement_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Statements the caller may read (own OPDs; every OPD for the SOP roles).
+
+    :param year: only this year
+    :type year: int
+    :param owner_org: only this OPD (id or name)
+    :type owner_org: string
+    :rtype: list of dictionaries
+    """
+    tk.check_access("satudata_statement_list", context, data_dict)
+    query = model.Session.query(Statement)
+    if data_dict.get("year"):
+        errors: dict[str, list[str]] = {}
+        query = query.filter(Statement.year == _year(data_dict["year"], errors))
+        _raise(errors)
+    if data_dict.get("owner_org"):
+        query = query.filter(Statement.owner_org == _org_id(data_dict))
+    user = _user(context)
+    return [statement_dict(st) for st in
+            query.order_by(Statement.year.desc(), Statement.created_at)
+            if context.get("ignore_auth")
+            or permissions.permission_read_opd_record(user, st.owner_org)[0]]
+
+
+# -- validation letters ------------------------------------------------------------------------
+def _duplicate_number(org_id: str, year: int, number: str, exclude: Optional[str]) -> bool:
+    query = model.Session.query(ValidationLetter.id).filter(
+        ValidationLetter.owner_org == org_id, ValidationLetter.year == year,
+        sa.func.lower(ValidationLetter.number) == number.lower())
+    if exclude:
+        query = query.filter(ValidationLetter.id != exclude)
+    return query.first() is not None
+
+
+def satudata_validation_letter_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Record a *Surat validasi Kepala OPD* (SOP step 8) with its signed PDF.
+
+    One letter may cover several verified datasets of its OPD. Recorded by the OPD's admin
+    or by the Walidata on the OPD's behalf. The PDF's SHA-256 is kept.
+
+    :param owner_org: the OPD (id or name)
+    :type owner_org: string
+    :param number: letter number (unique within the OPD and year)
+    :param letter_date: date (YYYY-MM-DD, not in the future)
+    :param subject: subject (perihal)
+    :param signatory_name: name of the signatory
+    :param signatory_nip: NIP (18 digits)
+    :param signatory_position: position (jabatan)
+    :param signatory_acting: ``""``, ``plt`` or ``plh``
+    :param datasets: ids or names of the verified datasets the letter validates
+    :type datasets: list of strings
+    :param upload: the signed letter as a PDF
+    :rtype: dictionary
+    """
+    org_id = _org_id(data_dict)
+    tk.check_access("satudata_validation_letter_create", context,
+                    dict(data_dict, owner_org=org_id))
+    errors: dict[str, list[str]] = {}
+    fields = signed_letter_fields(data_dict, errors)
+    subject = str(data_dict.get("subject") or "").strip()
+    if not subject:
+        errors.setdefault("subject", []).append(tk._("Missing value"))
+    pkgs = check_letter_datasets(org_id, data_dict.get("datasets"), errors)
+    pdf = pdf_from_input(data_dict, errors, required=True)
+    day = fields.get("letter_date")
+    if day and fields["number"] and _duplicate_number(org_id, day.year, fields["number"], None):
+        errors.setdefault("number", []).append(tk._(
+            "This letter number is already recorded for the OPD in that year."))
+    _raise(errors)
+    assert pdf is not None and day is not None
+    letter = ValidationLetter(owner_org=org_id, year=day.year, subject=subject,
+                              created_by=context.get("user"), **fields)
+    _attach_pdf(letter, pdf)
+    return _save_with_pdf(context, letter, lambda: [
+        model.Session.add(LetterDataset(letter_id=letter.id, package_id=p.id)) for p in pkgs],
+        letter_dict)
+
+
+def satudata_validation_letter_update(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Correct a validation letter before any dataset was validated with it.
+
+    :param id: the letter id
+    :type id: string
+    :param number, letter_date, subject, signatory_name, signatory_nip, signatory_position,
+        signatory_acting, datasets: as in ``satudata_validation_letter_create`` (omitted
+        fields keep their value)
+    :param upload: a new signed PDF (optional)
+    :rtype: dictionary
+    """
+    letter = get_letter(data_dict.get("id") or "")
+    tk.check_access("satudata_validation_letter_update", context, {"id": letter.id})
+    if letter_used(letter.id):
+        raise tk.ValidationError({"id": [tk._(
+            "This letter has already validated a dataset and can no longer change.")]})
+    current = letter.as_dict()
+    merged = {k: data_dict.get(k, current.get(k)) for k in (
+        "number", "letter_date", "signatory_name", "signatory_nip", "signatory_position",
+        "signatory_acting")}
+    errors: dict[str, list[str]] = {}
+    fields = signed_letter_fields(merged, errors)
+    subject = str(data_dict.get("subject", letter.subject) or "").strip()
+    if not subject:
+        errors.setdefault("subject", []).append(tk._("Missing value"))
+    old = letter_datasets(letter.id)
+    pkgs = check_letter_datasets(letter.owner_org, data_dict.get("datasets", old),
+                                         errors, current=old)
+    pdf = pdf_from_input(data_dict, errors, required=False)
+    day = fields.get("letter_date")
+    if day and fields["number"] and _duplicate_number(letter.owner_org, day.year,
+                                                      fields["number"], letter.id):
+        errors.setdefault("number", []).append(tk._(
+            "This letter number is already recorded for the OPD in that year."))
+    _raise(errors)
+    assert day is not None
+    old_key = letter.pdf_key
+    for key, value in fields.items():
+        setattr(letter, key, value)
+    letter.year = day.year
+    letter.subject = subject
+    letter.modified_at = dt.datetime.utcnow()
+    if pdf is not None:
+        _attach_pdf(letter, pdf)
+
+    def _children() -> None:
+        model.Session.query(LetterDataset).filter(
+            LetterDataset.letter_id == letter.id).delete(synchronize_session=False)
+        for p in pkgs:
+            model.Session.add(LetterDataset(letter_id=letter.id, package_id=p.id))
+
+    return _save_with_pdf(context, letter, _children, letter_dict,
+                          old_key=old_key if pdf is not None else None)
+
+
+@tk.side_effect_free
+def satudata_validation_letter_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """A validation letter with its datasets, signatory and PDF checksum.
+
+    :param id: the letter id
+    :type id: string
+    :rtype: dictionary
+    """
+    letter = get_letter(data_dict.get("id") or "")
+    tk.check_access("satudata_validation_letter_show", context, {"id": letter.id})
+    return letter_dict(letter)
+
+
+@tk.side_effect_free
+def satudata_validation_letter_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Validation letters the caller may read (own OPDs; all for the SOP roles).
+
+    :param owner_org: only this OPD (id or name)
+    :type owner_org: string
+    :param year: only this year
+    :type year: int
+    :param package_id: only letters covering this dataset (id)
+    :type package_id: string
+    :rtype: list of dictionaries
+    """
+    tk.check_access("satudata_validation_letter_list", context, data_dict)
+    query = model.Session.query(ValidationLetter)
+    if data_dict.get("owner_org"):
+        query = query.filter(ValidationLetter.owner_org == _org_id(data_dict))
+    if data_dict.get("year"):
+        errors: dict[str, list[str]] = {}
+        query = query.filter(ValidationLetter.year == _year(data_dict["year"], errors))
+        _raise(errors)
+    if data_dict.get("package_id"):
+        query = query.join(LetterDataset, LetterDataset.letter_id == ValidationLetter.id) \
+            .filter(LetterDataset.package_id == data_dict["package_id"])
+    user = _user(context)
+    return [letter_dict(x) for x in
+            query.order_by(ValidationLetter.letter_date.desc(), ValidationLetter.number)
+            if context.get("ignore_auth")
+            or permissions.permission_read_opd_record(user, x.owner_org)[0]]
+
+
+@tk.side_effect_free
+def satudata_dataset_letter_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Public metadata (number, date, subject, signatory position, SHA-256) of the letters
+    that validated a dataset; for whoever may see the dataset.
+
+    :param id: dataset id or name
+    :type id: string
+    :rtype: list of dictionaries
+    """
+    pkg = model.Package.get(data_dict.get("id") or "")
+    if pkg is None or pkg.state == "deleted":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    tk.check_access("satudata_dataset_letter_list", context, {"id": pkg.id})
+    return public_letters(pkg)
+
+
+# -- deadlines -------------------------------------------------------------------------------
+@tk.side_effect_free
+def satudata_deadline_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """What is due or overdue for the caller's roles, by SOP working-day deadlines.
+
+    Walidata: reviews (verify within 5 working days of submission, pausing while returned)
+    and publications. OPD members: validation letters (5 working days after verification),
+    returned datasets, data updates due from each dataset's frequency and period, and their
+    statements. Sekretariat SDI: Daftar Data agreement (3 working days after drafting) and
+    statements of every OPD (5 working days after agreement). Pembina Data: everything.
+
+    :param horizon: list updates due within this many days (default 30)
+    :type horizon: int
+    :returns: entries with ``kind``, ``label``, ``due``, ``overdue``, ``working_days_left``
+        and what it concerns (dataset, Daftar Data, OPD)
+    :rtype: list of dictionaries
+    """
+    tk.check_access("satudata_deadline_list", context, data_dict)
+    user = _user(context)
+    if user is None:
+        return []
+    try:
+        horizon = int(data_dict.get("horizon") or 30)
+    except (TypeError, ValueError):
+        raise tk.ValidationError({"horizon": [tk._("Write a whole number of days.")]})
+    return deadlines.deadline_items(user, horizon=horizon)

@@ -1,0 +1,207 @@
+"""Auth functions of satudata_blitar.
+
+Each function delegates to one permission function in ``lifecycle.py`` so that a site can
+override one rule and tests can aim at the rules directly. Core auth functions are chained
+to apply the edit lock (``permissions.permission_edit``) — to sysadmins as well.
+"""
+from __future__ import annotations
+
+from ckanext.satudata_blitar import permissions
+from typing import Any, Optional
+import ckan.authz as authz
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import AuthFunction, AuthResult, Context, DataDict
+from ckanext.satudata_blitar.logic.common import context_user as _user
+
+
+def _package(data_dict: DataDict, key: str = "id") -> model.Package:
+    pkg = model.Package.get(data_dict.get(key) or "")
+    if pkg is None:
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return pkg
+
+
+def _transition_auth(name: str, context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _package(data_dict)
+    allowed, msg = permissions.permission_transition(_user(context), pkg, name)
+    return {"success": allowed, "msg": msg}
+
+
+def satudata_dataset_submit(context: Context, data_dict: DataDict) -> AuthResult:
+    """Editor or admin of the dataset's OPD."""
+    return _transition_auth("submit", context, data_dict)
+
+
+def satudata_dataset_verify(context: Context, data_dict: DataDict) -> AuthResult:
+    """Walidata."""
+    return _transition_auth("verify", context, data_dict)
+
+
+def satudata_dataset_return(context: Context, data_dict: DataDict) -> AuthResult:
+    """Walidata."""
+    return _transition_auth("return", context, data_dict)
+
+
+def satudata_dataset_validate(context: Context, data_dict: DataDict) -> AuthResult:
+    """Admin of the dataset's OPD (Kepala OPD) or Walidata on the OPD's behalf."""
+    return _transition_auth("validate", context, data_dict)
+
+
+def satudata_dataset_publish(context: Context, data_dict: DataDict) -> AuthResult:
+    """Walidata."""
+    return _transition_auth("publish", context, data_dict)
+
+
+def satudata_dataset_withdraw(context: Context, data_dict: DataDict) -> AuthResult:
+    """Walidata."""
+    return _transition_auth("withdraw", context, data_dict)
+
+
+@tk.auth_allow_anonymous_access
+def satudata_dataset_status_show(context: Context, data_dict: DataDict) -> AuthResult:
+    """Whoever may see the dataset may see its state."""
+    return authz.is_authorized("package_show", context, {"id": _package(data_dict).id})
+
+
+def satudata_dataset_history(context: Context, data_dict: DataDict) -> AuthResult:
+    """The OPD's members, the SOP roles and sysadmins."""
+    pkg = _package(data_dict)
+    if permissions.permission_view_history(_user(context), pkg):
+        return {"success": True}
+    return {"success": False,
+            "msg": tk._("Only members of the dataset's OPD, Walidata, Pembina Data and "
+                        "Sekretariat SDI may read its history.")}
+
+
+def satudata_queue_list(context: Context, data_dict: DataDict) -> AuthResult:
+    """Any signed-in user (the queue only lists what the user may act on)."""
+    return {"success": True}
+
+
+def satudata_audit_export(context: Context, data_dict: DataDict) -> AuthResult:
+    """Auditors: Walidata, Pembina Data, Sekretariat SDI and sysadmins."""
+    if permissions.permission_read_all(_user(context)):
+        return {"success": True}
+    return {"success": False,
+            "msg": tk._("Only Walidata, Pembina Data, Sekretariat SDI and system "
+                        "administrators may export the audit trail.")}
+
+
+def _sysadmin_only(context: Context, data_dict: DataDict) -> AuthResult:
+    # sysadmins never reach this (no auth_sysadmins_check)
+    return {"success": False,
+            "msg": tk._("Only system administrators may manage Satu Data roles.")}
+
+
+def satudata_role_assign(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only."""
+    return _sysadmin_only(context, data_dict)
+
+
+def satudata_role_revoke(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only."""
+    return _sysadmin_only(context, data_dict)
+
+
+def satudata_role_list(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only."""
+    return _sysadmin_only(context, data_dict)
+
+
+# -- the edit lock on core auth functions -------------------------------------------------------
+def _locked(next_auth: AuthFunction, context: Context, data_dict: DataDict,
+            pkg: Optional[model.Package]) -> AuthResult:
+    if pkg is not None:
+        allowed, msg = permissions.permission_edit(_user(context), pkg)
+        if not allowed:
+            return {"success": False, "msg": msg}
+    if authz.is_sysadmin(context.get("user")):
+        return {"success": True}
+    return next_auth(context, data_dict)
+
+
+def _pkg_or_none(value: Any) -> Optional[model.Package]:
+    if isinstance(value, model.Package):
+        return value
+    return model.Package.get(value) if value else None
+
+
+def _resource_pkg(data_dict: DataDict) -> Optional[model.Package]:
+    res = model.Resource.get(data_dict.get("id") or "")
+    return res.package if res is not None else None
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_update(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Locked datasets cannot be edited (also covers package_patch and package_revise)."""
+    pkg = context.get("package") or _pkg_or_none((data_dict or {}).get("id"))
+    return _locked(next_auth, context, data_dict, pkg)
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_delete(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """A locked dataset cannot be deleted (a published one is withdrawn first)."""
+    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def resource_create(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Resources of a locked dataset cannot be added."""
+    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("package_id")))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def resource_update(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Resources of a locked dataset cannot be changed (also covers resource_patch)."""
+    return _locked(next_auth, context, data_dict, _resource_pkg(data_dict))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def resource_delete(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Resources of a locked dataset cannot be deleted."""
+    return _locked(next_auth, context, data_dict, _resource_pkg(data_dict))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_resource_reorder(next_auth: AuthFunction, context: Context,
+                             data_dict: DataDict) -> AuthResult:
+    """Resources of a locked dataset cannot be reordered."""
+    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_owner_org_update(next_auth: AuthFunction, context: Context,
+                             data_dict: DataDict) -> AuthResult:
+    """A locked dataset cannot move to another OPD."""
+    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_patch(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Locked datasets cannot be patched."""
+    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_revise(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Locked datasets cannot be revised."""
+    match = data_dict.get("match") or {}
+    ident = match.get("id") or match.get("name") if isinstance(match, dict) else None
+    return _locked(next_auth, context, data_dict, _pkg_or_none(ident))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def resource_patch(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Resources of a locked dataset cannot be patched."""
+    return _locked(next_auth, context, data_dict, _resource_pkg(data_dict))

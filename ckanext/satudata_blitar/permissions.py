@@ -1,0 +1,247 @@
+"""Every permission rule of the portal: who holds which SOP role, and who may do what.
+
+Each rule is one small function returning ``(allowed, message)`` (or a bool for plain
+questions); every auth function in ``logic/auth/`` delegates to exactly one of them, and the
+pages ask the same functions. Roles: ``walidata``, ``pembina`` and ``sekretariat`` are rows of
+``satudata_blitar_role``; OPD roles are CKAN organization memberships (``editor`` = producer,
+``admin`` = Kepala OPD); sysadmins may do everything. Visibility of unpublished datasets is
+decided here too (:func:`dataset_labels`, :func:`user_labels` for ``IPermissionLabels``).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+import sqlalchemy as sa
+import ckan.authz as authz
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultPermissionLabels
+from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar.model import RoleAssignment
+from ckanext.satudata_blitar.model.records import DD_AGREED, DaftarData
+
+
+# -- roles -----------------------------------------------------------------------------------
+def user_object(user: Any) -> Optional[model.User]:
+    """The ``model.User`` for a user object, name or id (``None`` stays ``None``)."""
+    if user is None or isinstance(user, model.User):
+        return user
+    return model.User.get(user)
+
+
+def portal_roles(user: Any) -> set[str]:
+    """SOP roles (walidata, pembina, sekretariat) held by a user."""
+    user_obj = user_object(user)
+    if not user_obj or not user_obj.id or user_obj.state != "active":
+        return set()
+    rows = model.Session.execute(
+        sa.select(RoleAssignment.__table__.c.role)
+        .where(RoleAssignment.__table__.c.user_id == user_obj.id)
+    ).scalars()
+    return set(rows)
+
+
+def opd_role(user: Any, org_id: Optional[str]) -> Optional[str]:
+    """CKAN capacity (admin/editor/member) of the user in the dataset's OPD, if any."""
+    user_obj = user_object(user)
+    if not user_obj or not org_id:
+        return None
+    return authz.users_role_for_group_or_org(org_id, user_obj.name)
+
+
+def is_sysadmin(user_obj: Optional[model.User]) -> bool:
+    return bool(user_obj and user_obj.sysadmin and user_obj.state == "active")
+
+
+def acting_role(user: Any, pkg: model.Package, transition: str) -> Optional[str]:
+    """The role in which ``user`` may perform ``transition`` on ``pkg`` (``None``: may not)."""
+    user_obj = user_object(user)
+    if not user_obj or user_obj.state != "active":
+        return None
+    held = portal_roles(user_obj)
+    capacity = opd_role(user_obj, pkg.owner_org)
+    for actor in lifecycle.TRANSITIONS[transition].actors:
+        if actor in held:
+            return actor
+        if actor == lifecycle.OPD_ADMIN and capacity == "admin":
+            return lifecycle.OPD_ADMIN
+        if actor == lifecycle.OPD_EDITOR and capacity == "editor":
+            return lifecycle.OPD_EDITOR
+    if is_sysadmin(user_obj):
+        return lifecycle.SYSADMIN
+    return None
+
+
+def creation_role(actor: Optional[model.User], pkg: model.Package) -> str:
+    """The role recorded in the audit row of a dataset's creation."""
+    if actor is None:
+        return lifecycle.SYSTEM
+    capacity = opd_role(actor, pkg.owner_org)
+    role = {"admin": lifecycle.OPD_ADMIN, "editor": lifecycle.OPD_EDITOR}.get(capacity or "", "")
+    return role or (lifecycle.SYSADMIN if actor.sysadmin else (capacity or "user"))
+
+
+# -- the lifecycle ----------------------------------------------------------------------------
+def permission_transition(user: Any, pkg: model.Package, transition: str) -> tuple[bool, str]:
+    """May ``user`` perform ``transition`` on ``pkg``? (role only; the state is checked later)."""
+    t = lifecycle.TRANSITIONS[transition]
+    if not lifecycle.is_governed(pkg):
+        return False, tk._("This kind of dataset does not follow the publication lifecycle.")
+    if acting_role(user, pkg, transition):
+        return True, ""
+    who = ", ".join(lifecycle.role_label(a) for a in t.actors)
+    return False, tk._("Only {who} may {action} this dataset.").format(
+        who=who, action=lifecycle.transition_label(transition).lower())
+
+
+def permission_read_all(user: Any) -> bool:
+    """Walidata, Pembina Data, Sekretariat SDI and sysadmins read every dataset and the audit."""
+    user_obj = user_object(user)
+    return is_sysadmin(user_obj) or bool(portal_roles(user_obj))
+
+
+def permission_view_history(user: Any, pkg: model.Package) -> bool:
+    """The audit trail of a dataset: its OPD's members, the SOP roles and sysadmins."""
+    user_obj = user_object(user)
+    if not user_obj:
+        return False
+    return permission_read_all(user_obj) or opd_role(user_obj, pkg.owner_org) is not None
+
+
+def permission_edit(user: Any, pkg: model.Package) -> tuple[bool, str]:
+    """Lock rule: metadata and resources are read-only in :data:`lifecycle.LOCKED_STATES`."""
+    if not lifecycle.is_governed(pkg):
+        return True, ""
+    state = lifecycle.get_state(pkg)
+    if state not in lifecycle.LOCKED_STATES:
+        return True, ""
+    if state == lifecycle.PUBLISHED:
+        return False, tk._(
+            'Dataset "{name}" is {state} and locked; it is held by {holder}. To change it, '
+            "ask the Walidata to withdraw it, edit the draft and take it through the "
+            "lifecycle again.").format(name=pkg.name, state=lifecycle.state_label(state),
+                                      holder=lifecycle.lock_holder(state))
+    return False, tk._(
+        'Dataset "{name}" is {state} and locked while it is held by {holder}. Ask the '
+        "Walidata to return it to draft if it must change.").format(
+        name=pkg.name, state=lifecycle.state_label(state), holder=lifecycle.lock_holder(state))
+
+
+def allowed_transitions(user: Any, pkg: model.Package, state: Optional[str] = None) -> list[str]:
+    """Transitions the user may perform now (role and state)."""
+    state = state or lifecycle.get_state(pkg)
+    return [name for name, t in lifecycle.TRANSITIONS.items()
+            if state in t.sources and acting_role(user, pkg, name)]
+
+
+# -- SOP records ------------------------------------------------------------------------------
+def permission_manage_daftar_data(user: Any) -> tuple[bool, str]:
+    """Create, edit, import, agree, revise and carry over a Daftar Data: Sekretariat SDI."""
+    user_obj = user_object(user)
+    if is_sysadmin(user_obj) or lifecycle.SEKRETARIAT in portal_roles(user_obj):
+        return True, ""
+    return False, tk._("Only the Sekretariat SDI may manage the Daftar Data.")
+
+
+def permission_read_daftar_data(user: Any, dd: Optional[DaftarData] = None) -> tuple[bool, str]:
+    """Agreed lists are public; drafts are read by Walidata, Pembina Data and Sekretariat SDI."""
+    if dd is not None and dd.status == DD_AGREED:
+        return True, ""
+    if permission_read_all(user_object(user)):
+        return True, ""
+    if dd is None:  # listing: agreed lists only for everyone else
+        return True, ""
+    return False, tk._("A draft Daftar Data is read only by the Sekretariat SDI, Walidata "
+                       "and Pembina Data.")
+
+
+def permission_manage_statement(user: Any, org_id: str) -> tuple[bool, str]:
+    """Record or change an OPD's statement: its admin (Kepala OPD) or the Sekretariat SDI."""
+    user_obj = user_object(user)
+    if is_sysadmin(user_obj) or lifecycle.SEKRETARIAT in portal_roles(user_obj):
+        return True, ""
+    if user_obj and opd_role(user_obj, org_id) == "admin":
+        return True, ""
+    return False, tk._("Only the head of the OPD (organization admin) or the Sekretariat SDI "
+                       "may record the OPD's statement.")
+
+
+def permission_manage_letter(user: Any, org_id: str) -> tuple[bool, str]:
+    """Record or change an OPD's validation letter: its admin or the Walidata."""
+    user_obj = user_object(user)
+    if is_sysadmin(user_obj) or lifecycle.WALIDATA in portal_roles(user_obj):
+        return True, ""
+    if user_obj and opd_role(user_obj, org_id) == "admin":
+        return True, ""
+    return False, tk._("Only the head of the OPD (organization admin) or the Walidata may "
+                       "record the OPD's validation letters.")
+
+
+def permission_read_opd_record(user: Any, org_id: str) -> tuple[bool, str]:
+    """Full statement/letter records and their PDFs: the OPD's members, Walidata, Pembina
+    Data, Sekretariat SDI and sysadmins."""
+    user_obj = user_object(user)
+    if permission_read_all(user_obj):
+        return True, ""
+    if user_obj and opd_role(user_obj, org_id):
+        return True, ""
+    return False, tk._("Only members of the OPD, Walidata, Pembina Data and Sekretariat SDI "
+                       "may read this record and its signed PDF.")
+
+
+def permission_list_deadlines(user: Any) -> tuple[bool, str]:
+    """Any signed-in user (the list only holds what concerns the user)."""
+    user_obj = user_object(user)
+    if user_obj and user_obj.state == "active":
+        return True, ""
+    return False, tk._("Sign in to see your deadlines.")
+
+
+# -- annual report and data standards -----------------------------------------------------------
+def permission_read_report(user: Any) -> tuple[bool, str]:
+    """Full report, stored files, generation: Sekretariat SDI, Walidata, Pembina, sysadmins."""
+    if permission_read_all(user_object(user)):
+        return True, ""
+    return False, tk._("Only the Sekretariat SDI, Walidata and Pembina Data may see the full "
+                       "annual report; everyone can see its public summary.")
+
+
+def permission_manage_report(user: Any) -> tuple[bool, str]:
+    """Evaluation notes and the delivery record: Sekretariat SDI and sysadmins."""
+    user_obj = user_object(user)
+    if is_sysadmin(user_obj) or lifecycle.SEKRETARIAT in portal_roles(user_obj):
+        return True, ""
+    return False, tk._("Only the Sekretariat SDI may record evaluation notes and the "
+                       "delivery of the annual report.")
+
+
+def permission_manage_standards(user: Any) -> tuple[bool, str]:
+    """Register data standards: the Walidata and sysadmins."""
+    user_obj = user_object(user)
+    if is_sysadmin(user_obj) or lifecycle.WALIDATA in portal_roles(user_obj):
+        return True, ""
+    return False, tk._("Only the Walidata can register data standards.")
+
+
+# -- visibility (IPermissionLabels) --------------------------------------------------------------
+def dataset_labels(pkg: model.Package) -> list[str]:
+    """``IPermissionLabels.get_dataset_labels``: public only when published."""
+    if not lifecycle.is_governed(pkg):
+        return DefaultPermissionLabels().get_dataset_labels(pkg)
+    if pkg.state == "active" and not pkg.private and lifecycle.get_state(pkg) == lifecycle.PUBLISHED:
+        return ["public"]
+    labels = [lifecycle.REVIEWER_LABEL]
+    if pkg.owner_org:
+        labels.append(f"member-{pkg.owner_org}")
+    if pkg.creator_user_id:
+        labels.append(f"creator-{pkg.creator_user_id}")
+    if authz.check_config_permission("allow_dataset_collaborators"):
+        labels.append(f"collaborator-{pkg.id}")
+    return labels
+
+
+def user_labels(user_obj: Optional[model.User]) -> list[str]:
+    """``IPermissionLabels.get_user_dataset_labels``: core labels plus the reviewer label."""
+    labels = DefaultPermissionLabels().get_user_dataset_labels(user_obj)  # type: ignore[arg-type]
+    if user_obj and not user_obj.is_anonymous and portal_roles(user_obj):
+        labels.append(lifecycle.REVIEWER_LABEL)
+    return labels
