@@ -4,7 +4,7 @@ Target: the SDI check takes at most 1.2x the time of plain frictionless on the
 same file. Usage: ``.venv/bin/python bench/checks_100k.py [--rows N] [--repeat R]``.
 
 Compared, each the median of R runs:
-  cli_frictionless   ``frictionless validate FILE`` (what the issue names; infers a schema)
+  cli_frictionless   ``frictionless validate FILE`` (the target's yardstick; infers a schema)
   cli_sdi            the SDI check in a fresh interpreter (same startup cost as the CLI)
   api_frictionless   ``frictionless.validate(FILE)`` in-process (inferred schema)
   api_frictionless_schema  frictionless with the data standard's Table Schema
