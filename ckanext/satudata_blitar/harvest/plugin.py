@@ -1,4 +1,4 @@
-"""Wiring of the ``satudata_harvest`` plugin: what harvesters get from this portal.
+"""The ``satudata_harvest`` plugin: what harvesters get from this portal.
 
 * the ``satudata_change_feed`` action and its ``/satudata/changes.{json,atom}`` endpoints,
 * ``/dcat.json`` items with ``identifier`` and SDI fields (chained ``dcat_datasets_list``).

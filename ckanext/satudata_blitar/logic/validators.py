@@ -1,7 +1,7 @@
 """Validators of the SDI dataset schema (``schemas/dataset.yaml``).
 
 They check the form of a value only; whether a field is filled in at all is checked when
-the dataset is submitted (``checks.submit_problems``), so drafts stay incomplete-able.
+the dataset is submitted (``checks/submit.py`` ``submit_problems``), so drafts stay incomplete-able.
 """
 from __future__ import annotations
 

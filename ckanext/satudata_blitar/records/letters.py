@@ -97,7 +97,8 @@ def letters_covering(pkg: model.Package) -> list[ValidationLetter]:
 
 def letter_checker(pkg: model.Package, letter_ref: Optional[str],
                    data: dict[str, Any]) -> list[str]:
-    """``validate`` hook: a validation letter of the dataset's OPD must cover the dataset.
+    """What stops ``validate`` (``ISatudataLifecycle.satudata_letter_problems``): a validation
+    letter of the dataset's OPD must cover the dataset.
 
     ``letter_ref`` is the letter's id or its number; when empty, the newest letter covering
     the dataset is used. The accepted letter's id is written back to ``data["letter_ref"]``

@@ -1,4 +1,4 @@
-"""Wiring of the ``satudata_search`` plugin (PostgreSQL-backed dataset search).
+"""The ``satudata_search`` plugin: CKAN dataset search answered from PostgreSQL.
 
 See ``patch.py`` for how the backend is put in force and ``backend.py`` for the engine.
 """

@@ -1,5 +1,6 @@
 """Pages of the SOP records: Daftar Data, availability statements, validation letters and the
-deadline list. Views call the actions and render their results; rules live in ``records.py``.
+deadline list. Views call the actions and render their results; the rules live in
+``records/`` and ``permissions.py``.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Pages of the annual report: full report, public summary, downloads, stored files, forms.
 
-Every page calls the report actions, so the auth rules of ``report/logic.py`` apply to
-every URL: the full report and its files need ``satudata_report_annual``; the public pages
+Every page calls the report actions, so the auth functions of ``logic/auth/report.py`` (and
+the rules of ``permissions.py`` they delegate to) apply to every URL: the full report and its files need ``satudata_report_annual``; the public pages
 use ``satudata_report_public`` (published data only).
 """
 from __future__ import annotations

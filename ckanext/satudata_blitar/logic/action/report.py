@@ -1,6 +1,6 @@
 """Actions of the annual report (SOP steps 10–11): the document, its public summary, stored
-files, evaluation notes and the delivery record.
-
+files, evaluation notes and the delivery record. The document is built by ``report/compute.py``;
+who may read and change what is decided by ``permissions.py`` through ``logic/auth/report.py``.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Auth functions of satudata_blitar.
+"""Auth functions of the lifecycle: transitions, status and history, queue, audit export, roles.
 
-Each function delegates to one permission function in ``lifecycle.py`` so that a site can
-override one rule and tests can aim at the rules directly. Core auth functions are chained
-to apply the edit lock (``permissions.permission_edit``) — to sysadmins as well.
+Each has its action's name and delegates to one rule of ``permissions.py``, so that a site
+can override one rule and tests can aim at the rules directly. Core auth functions are
+chained to apply the edit lock (``permissions.permission_edit``) — to sysadmins as well.
 """
 from __future__ import annotations
 
