@@ -1,7 +1,10 @@
-"""Shared helpers of the lifecycle tests: a small world of OPDs and users in every role."""
+"""Shared helpers of the lifecycle tests: a small world of OPDs and users in every role.
+
+Datasets are walked by :mod:`sop_support` (the real actions, the real submit gate and real
+validation letters).
+"""
 from __future__ import annotations
 
-import contextlib
 from typing import Any, Iterator, Optional
 
 import ckan.model as model
@@ -9,17 +12,11 @@ from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar import lifecycle
 
+from sop_support import COMPLETE, record_letter, walk
+
 #: every role of the permission matrix
 ROLES = ("anonymous", "other_opd", "opd_editor", "opd_admin",
          "walidata", "pembina", "sekretariat", "sysadmin")
-
-#: how to reach each state from draft (transition, extra parameters), acting as the system
-PATH = (
-    ("submit", {}),
-    ("verify", {}),
-    ("validate", {"letter_ref": "000.5/1/410.test/2025"}),
-    ("publish", {}),
-)
 
 
 def make_world() -> dict[str, Any]:
@@ -53,22 +50,12 @@ def context_for(world: dict[str, Any], role: str) -> dict[str, Any]:
 
 
 def make_dataset(world: dict[str, Any], state: str = lifecycle.DRAFT, **kwargs: Any) -> dict[str, Any]:
-    """A dataset of OPD A created by its editor and walked (as the system) to ``state``."""
+    """A dataset of OPD A with complete SDI metadata, created by its editor and walked to
+    ``state`` through the actions (:func:`sop_support.walk`)."""
     dataset = factories.Dataset(owner_org=world["org_a"]["id"],
-                                user=world["users"]["opd_editor"], **kwargs)
+                                user=world["users"]["opd_editor"], **dict(COMPLETE, **kwargs))
     walk(dataset["id"], state)
     return dataset
-
-
-def walk(package_id: str, state: str) -> None:
-    """Move a draft along the happy path until it reaches ``state``."""
-    if state == lifecycle.DRAFT:
-        return
-    for transition, extra in PATH:
-        helpers.call_action(f"satudata_dataset_{transition}", id=package_id, **extra)
-        if lifecycle.TRANSITIONS[transition].target == state:
-            return
-    raise AssertionError(f"unknown state {state}")
 
 
 def state_of(package_id: str) -> str:
@@ -83,33 +70,21 @@ def audit_count(package_id: str) -> int:
     return model.Session.query(AuditEntry).filter_by(package_id=package_id).count()
 
 
-def transition_params(transition: str) -> dict[str, str]:
-    """Valid parameters for each transition."""
+def transition_params(transition: str, package_id: Optional[str] = None) -> dict[str, str]:
+    """Valid parameters for each transition.
+
+    ``validate`` names a real validation letter covering ``package_id``, recorded now; a letter
+    covers verified datasets only, so a dataset in another state gets none.
+    """
+    if transition == "validate":
+        pkg = model.Package.get(package_id) if package_id else None
+        if pkg is None or lifecycle.get_state(pkg) != lifecycle.VERIFIED:
+            return {}
+        return {"letter_ref": record_letter(pkg.owner_org, [pkg.id])["id"]}
     return {
         "return": {"reason_category": "metadata_tidak_lengkap", "reason": "Lengkapi definisi."},
         "withdraw": {"reason": "Digantikan edisi baru."},
-        "validate": {"letter_ref": "000.5/2/410.test/2025"},
     }.get(transition, {})
-
-
-@contextlib.contextmanager
-def default_hooks():
-    """Run with the lifecycle's default hooks (no submit checkers, letter_ref only required).
-
-    Issues 5 and 6 install their own checkers when the plugin loads; the lifecycle tests
-    exercise the state machine and the hook contract, those issues' tests their checkers.
-    """
-    letter = lifecycle.get_letter_checker()
-    checkers = lifecycle.submit_checkers()
-    lifecycle.set_letter_checker(None)
-    for checker in checkers:
-        lifecycle.unregister_submit_checker(checker)
-    try:
-        yield
-    finally:
-        lifecycle.set_letter_checker(letter)
-        for checker in checkers:
-            lifecycle.register_submit_checker(checker)
 
 
 def fresh_world(reset_db, migrate_db_for) -> Iterator[dict[str, Any]]:
@@ -117,9 +92,7 @@ def fresh_world(reset_db, migrate_db_for) -> Iterator[dict[str, Any]]:
     loaded once for the whole module (loading them per test costs seconds), the world."""
     import ckan.plugins
     ckan.plugins.load_all()
-    with default_hooks():
-        world = _fresh_world(reset_db, migrate_db_for)
-    yield world
+    yield _fresh_world(reset_db, migrate_db_for)
     ckan.plugins.unload_non_system_plugins()
 
 

@@ -69,6 +69,25 @@ def upload(data: bytes, filename: str = "surat.pdf",
     return FileStorage(io.BytesIO(data), filename=filename, content_type=content_type)
 
 
+#: a CSV of Kota Blitar for 2025 that passes its data check, with or without the standard
+#: ``penduduk-kelurahan-jenis-kelamin`` (columns, codes and years of that standard)
+PASSING_CSV = (
+    b"kode_wilayah,kelurahan,kecamatan,laki_laki,perempuan,jumlah,tahun\n"
+    b"35.72.01.1001,Kepanjenkidul,Kepanjenkidul,4587,4605,9192,2025\n"
+    b"35.72.01.1002,Ngadirejo,Kepanjenkidul,3917,3919,7836,2025\n"
+    b"35.72.02.1001,Pakunden,Sukorejo,5120,5188,10308,2025\n"
+)
+
+
+def upload_csv(package_id: str, filename: str = "data.csv", data: bytes = PASSING_CSV,
+               context: Optional[dict] = None, **fields: Any) -> dict[str, Any]:
+    """Upload a CSV resource the way a producer does; its data check runs at once."""
+    data_dict = {"package_id": package_id, "url": filename, "name": filename, "format": "CSV",
+                 "upload": upload(data, filename, "text/csv")}
+    data_dict.update(fields)
+    return helpers.call_action("resource_create", context=dict(context or {}), **data_dict)
+
+
 def record_letter(owner_org: str, package_ids: list[str], context: Optional[dict] = None,
                   **fields: Any) -> dict[str, Any]:
     """Record a real validation letter (signed PDF) of ``owner_org`` covering the datasets."""

@@ -1,29 +1,34 @@
-"""The state machine itself: table, hooks for issues 5/6, labels, migration rule, atomicity."""
+"""The state machine itself: table, the requirements of ``submit`` and ``validate``
+(``ISatudataLifecycle``), labels, migration rule, atomicity."""
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.tests import helpers
+from ckan.tests import factories, helpers
 
-from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar import lifecycle, permissions
+from ckanext.satudata_blitar.checks.submit import submit_problems
+from ckanext.satudata_blitar.interfaces import ISatudataLifecycle
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus
 
-from lifecycle_support import (audit_count, default_hooks, fresh_world, make_dataset, state_of,
+from lifecycle_support import (audit_count, context_for, fresh_world, make_dataset, state_of,
                                transition_params)
+from sop_support import COMPLETE, PASSING_CSV, record_letter, upload_csv
+
+#: the SDI fields the submit gate requires by default (besides title and owner_org)
+SDI_REQUIRED = {"notes", "maintainer", "maintainer_email", "frequency",
+                "periode_referensi_mulai", "cakupan_wilayah", "konsep", "definisi", "satuan"}
 
 
 @pytest.fixture(scope="module")
 def world(reset_db, migrate_db_for):
     yield from fresh_world(reset_db, migrate_db_for)
-
-
-@pytest.fixture(autouse=True)
-def _default_hooks(world):
-    with default_hooks():
-        yield
 
 
 # -- the table of transitions -------------------------------------------------------------------------
@@ -51,79 +56,184 @@ def test_state_cannot_be_written_through_package_update(world):
     assert model.Package.get(dataset["id"]).private is True
 
 
-# -- hooks ----------------------------------------------------------------------------------------------
-def test_submit_requirements_are_empty_by_default(world):
-    pkg = model.Package.get(make_dataset(world)["id"])
-    assert lifecycle.submit_requirements(pkg, {}) == []
+# -- what submit and validate require: ISatudataLifecycle ----------------------------------------------
+def _draft(world, **kwargs: Any) -> dict[str, Any]:
+    """A draft of OPD A as a producer starts it: no SDI metadata yet."""
+    return factories.Dataset(owner_org=world["org_a"]["id"], user=world["users"]["opd_editor"],
+                             **kwargs)
 
 
-def test_registered_submit_checker_blocks_submit(world):
-    dataset = make_dataset(world)
-    calls = []
+def _shown(package_id: str) -> dict[str, Any]:
+    return helpers.call_action("package_show", id=package_id)
 
-    def checker(pkg, pkg_dict):
-        calls.append(pkg_dict["id"])
-        return [{"field": "notes", "message": "Isi deskripsi."},
-                {"field": "resources", "message": "Berkas CSV gagal diperiksa."}]
 
-    lifecycle.register_submit_checker(checker)
-    lifecycle.register_submit_checker(checker)  # idempotent
-    try:
-        assert lifecycle.submit_checkers().count(checker) == 1
-        with pytest.raises(tk.ValidationError) as err:
-            helpers.call_action("satudata_dataset_submit", id=dataset["id"])
-        assert err.value.error_dict == {"notes": ["Isi deskripsi."],
-                                        "resources": ["Berkas CSV gagal diperiksa."]}
-        assert calls == [dataset["id"]]
-        assert state_of(dataset["id"]) == "draft"
-    finally:
-        lifecycle.unregister_submit_checker(checker)
-    helpers.call_action("satudata_dataset_submit", id=dataset["id"])
+def test_the_plugin_is_the_lifecycles_implementation(world):
+    """``lifecycle.submit_requirements``/``letter_errors`` ask every ``ISatudataLifecycle``
+    implementation; ``satudata_blitar`` answers with the submit gate and the letter check."""
+    plugins = {plugin.name: plugin for plugin in p.PluginImplementations(ISatudataLifecycle)}
+    assert list(plugins) == ["satudata_blitar"]
+    ours = plugins["satudata_blitar"]
+
+    incomplete = model.Package.get(_draft(world, notes="")["id"])
+    answer = lifecycle.submit_requirements(incomplete, _shown(incomplete.id))
+    assert answer == ours.satudata_submit_problems(incomplete, _shown(incomplete.id))
+    assert answer == [{"field": field, "message": message}
+                      for field, messages in submit_problems(_shown(incomplete.id)).items()
+                      for message in messages]
+    assert {a["field"] for a in answer} == SDI_REQUIRED
+    complete = model.Package.get(make_dataset(world)["id"])
+    assert lifecycle.submit_requirements(complete, _shown(complete.id)) == []
+
+    verified = model.Package.get(make_dataset(world, "verified")["id"])
+    assert lifecycle.letter_errors(verified, "", {}) == [
+        f'No validation letter covers dataset "{verified.name}": record the letter of the '
+        "Head of OPD first."]
+    letter = record_letter(verified.owner_org, [verified.id])
+    data: dict[str, Any] = {}
+    assert lifecycle.letter_errors(verified, letter["number"], data) == []
+    assert data["letter_ref"] == letter["id"]  # the accepted letter, by id, for the audit row
+
+
+def test_submit_of_an_incomplete_dataset_is_refused_with_the_gates_field_messages(world):
+    dataset = _draft(world, notes="")
+    editor = context_for(world, "opd_editor")
+    before = audit_count(dataset["id"])
+    with pytest.raises(tk.ValidationError) as err:
+        helpers.call_action("satudata_dataset_submit", context=dict(editor), id=dataset["id"])
+    assert err.value.error_dict == submit_problems(_shown(dataset["id"]))
+    assert set(err.value.error_dict) == SDI_REQUIRED
+    assert state_of(dataset["id"]) == "draft"
+    assert audit_count(dataset["id"]) == before
+
+    # the producer fills in the metadata: now it goes
+    helpers.call_action("package_patch", context=dict(editor), id=dataset["id"], **COMPLETE)
+    helpers.call_action("satudata_dataset_submit", context=dict(editor), id=dataset["id"])
     assert state_of(dataset["id"]) == "submitted"
 
 
-def test_submit_checker_is_not_run_in_the_wrong_state(world):
+def test_submit_with_a_failing_file_is_refused_until_the_file_passes(world):
+    dataset = make_dataset(world)
+    editor = context_for(world, "opd_editor")
+    wrong = PASSING_CSV.replace(b"35.72.02.1001", b"35.79.02.1001")
+    resource = upload_csv(dataset["id"], "penduduk-salah.csv", data=wrong, context=editor)
+    with pytest.raises(tk.ValidationError) as err:
+        helpers.call_action("satudata_dataset_submit", context=dict(editor), id=dataset["id"])
+    assert list(err.value.error_dict) == ["resources"]
+    (message,) = err.value.error_dict["resources"]
+    assert "penduduk-salah.csv" in message and "35.79.02.1001" in message
+    assert state_of(dataset["id"]) == "draft"
+
+    helpers.call_action("resource_delete", context=dict(editor), id=resource["id"])
+    upload_csv(dataset["id"], "penduduk.csv", context=editor)
+    helpers.call_action("satudata_dataset_submit", context=dict(editor), id=dataset["id"])
+    assert state_of(dataset["id"]) == "submitted"
+
+
+def test_validate_without_a_covering_letter_is_refused(world):
     dataset = make_dataset(world, "verified")
-    lifecycle.register_submit_checker(lambda pkg, d: [{"field": "x", "message": "y"}])
+    other = make_dataset(world, "verified")
+    other_letter = record_letter(world["org_a"]["id"], [other["id"]])
+    before = audit_count(dataset["id"])
+    for ref, message in (
+            (None, f'No validation letter covers dataset "{dataset["name"]}"'),
+            ("000.5/404/410.uji/2026", 'Validation letter "000.5/404/410.uji/2026" not found'),
+            (other_letter["id"], f'does not cover dataset "{dataset["name"]}"')):
+        with pytest.raises(tk.ValidationError) as err:
+            helpers.call_action("satudata_dataset_validate", id=dataset["id"], letter_ref=ref)
+        assert list(err.value.error_dict) == ["letter_ref"], ref
+        assert message in err.value.error_dict["letter_ref"][0], ref
+        assert state_of(dataset["id"]) == "verified"
+        assert audit_count(dataset["id"]) == before
+
+    letter = record_letter(world["org_a"]["id"], [dataset["id"]])
+    helpers.call_action("satudata_dataset_validate", id=dataset["id"], letter_ref=letter["number"])
+    assert state_of(dataset["id"]) == "validated"
+    last = helpers.call_action("satudata_dataset_history", id=dataset["id"])[-1]
+    assert last["letter_ref"] == letter["id"]
+
+
+class ExtraRequirementPlugin(p.SingletonPlugin):
+    """A site's own requirements on top of the SOP's: a keyword before ``submit``, a note
+    saying who checked the letter on ``validate``. Records what it is asked."""
+
+    p.implements(ISatudataLifecycle)
+    asked: list[tuple[str, str]] = []
+
+    def satudata_submit_problems(self, pkg, pkg_dict):
+        self.asked.append(("submit", pkg.id))
+        if pkg_dict.get("tags"):
+            return []
+        return [{"field": "tag_string", "message": "Add at least one keyword."}]
+
+    def satudata_letter_problems(self, pkg, letter_ref, data):
+        self.asked.append(("validate", pkg.id))
+        if (data.get("note") or "").strip():
+            return []
+        return ["Say in the note who checked the letter."]
+
+
+@pytest.fixture
+def extra_requirement(tmp_path, monkeypatch):
+    """:class:`ExtraRequirementPlugin` loaded by CKAN's plugin loader from a
+    ``ckan.test_plugins`` entry point (the group of CKAN's own test plugins)."""
+    import ckan.plugins
+
+    info = tmp_path / "satudata_lifecycle_test_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: satudata-lifecycle-test-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        f"[ckan.test_plugins]\nsatudata_extra_requirement = {__name__}:ExtraRequirementPlugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugin = ckan.plugins.load("satudata_extra_requirement")
+    ExtraRequirementPlugin.asked.clear()
+    yield plugin
+    ckan.plugins.unload("satudata_extra_requirement")
+
+
+def test_another_plugin_adds_requirements_the_lifecycle_honours(world, extra_requirement):
+    names = [plugin.name for plugin in p.PluginImplementations(ISatudataLifecycle)]
+    assert names == ["satudata_blitar", "satudata_extra_requirement"]
+    editor = context_for(world, "opd_editor")
+
+    # complete SDI metadata but no keyword: only the site's requirement speaks
+    dataset = make_dataset(world)
+    with pytest.raises(tk.ValidationError) as err:
+        helpers.call_action("satudata_dataset_submit", context=dict(editor), id=dataset["id"])
+    assert err.value.error_dict == {"tag_string": ["Add at least one keyword."]}
+    assert state_of(dataset["id"]) == "draft"
+    # every implementation is asked: the gate's fields and the site's together
+    incomplete = _draft(world, notes="")
+    with pytest.raises(tk.ValidationError) as err:
+        helpers.call_action("satudata_dataset_submit", context=dict(editor), id=incomplete["id"])
+    assert set(err.value.error_dict) == SDI_REQUIRED | {"tag_string"}
+
+    helpers.call_action("package_patch", context=dict(editor), id=dataset["id"],
+                        tags=[{"name": "kependudukan"}])
+    helpers.call_action("satudata_dataset_submit", context=dict(editor), id=dataset["id"])
+    helpers.call_action("satudata_dataset_verify", id=dataset["id"])
+    letter = record_letter(world["org_a"]["id"], [dataset["id"]])
+    with pytest.raises(tk.ValidationError) as err:
+        helpers.call_action("satudata_dataset_validate", id=dataset["id"], letter_ref=letter["id"])
+    assert err.value.error_dict == {"letter_ref": ["Say in the note who checked the letter."]}
+    assert state_of(dataset["id"]) == "verified"
+    helpers.call_action("satudata_dataset_validate", id=dataset["id"], letter_ref=letter["id"],
+                        note="Diperiksa Sekretariat Dinas.")
+    assert state_of(dataset["id"]) == "validated"
+    assert helpers.call_action("satudata_dataset_history",
+                               id=dataset["id"])[-1]["letter_ref"] == letter["id"]
+
+
+def test_requirements_are_not_asked_in_the_wrong_state(world, extra_requirement):
+    dataset = make_dataset(world, "verified", tags=[{"name": "kependudukan"}])
+    ExtraRequirementPlugin.asked.clear()
     with pytest.raises(tk.ValidationError) as err:
         helpers.call_action("satudata_dataset_submit", id=dataset["id"])
     assert set(err.value.error_dict) == {"state"}
-
-
-def test_letter_checker_is_pluggable(world):
-    dataset = make_dataset(world, "verified")
-    seen = []
-
-    def checker(pkg, letter_ref, data):
-        seen.append(letter_ref)
-        return [] if letter_ref == "SURAT-OK" else ["Surat tidak ditemukan."]
-
-    assert lifecycle.letter_errors(model.Package.get(dataset["id"]), "", {})  # default: required
-    assert not lifecycle.letter_errors(model.Package.get(dataset["id"]), "x", {})
-    lifecycle.set_letter_checker(checker)
     with pytest.raises(tk.ValidationError) as err:
-        helpers.call_action("satudata_dataset_validate", id=dataset["id"], letter_ref="SURAT-X")
-    assert err.value.error_dict == {"letter_ref": ["Surat tidak ditemukan."]}
-    helpers.call_action("satudata_dataset_validate", id=dataset["id"], letter_ref="SURAT-OK")
-    assert seen == ["SURAT-X", "SURAT-OK"]
-    lifecycle.set_letter_checker(None)
-    assert lifecycle.get_letter_checker() is lifecycle._default_letter_checker
-    last = helpers.call_action("satudata_dataset_history", id=dataset["id"])[-1]
-    assert last["letter_ref"] == "SURAT-OK"
-
-
-def test_letter_checker_may_normalise_the_reference(world):
-    """A checker may write the accepted letter's id back into ``data`` for the audit row."""
-    dataset = make_dataset(world, "verified")
-
-    def checker(pkg, letter_ref, data):
-        data["letter_ref"] = "letter-id-42"
-        return []
-
-    lifecycle.set_letter_checker(checker)
-    helpers.call_action("satudata_dataset_validate", id=dataset["id"])
-    assert helpers.call_action("satudata_dataset_history",
-                               id=dataset["id"])[-1]["letter_ref"] == "letter-id-42"
+        helpers.call_action("satudata_dataset_validate", id=make_dataset(world)["id"])
+    assert set(err.value.error_dict) == {"state"}
+    assert ExtraRequirementPlugin.asked == []
 
 
 # -- labels and search ------------------------------------------------------------------------------------
