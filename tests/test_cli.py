@@ -11,20 +11,14 @@ import ckan.model as model
 from ckan.cli.cli import ckan as ckan_cli
 from ckan.tests import factories
 
-from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar import lifecycle, permissions
 
-from lifecycle_support import default_hooks, fresh_world, make_dataset, state_of
+from lifecycle_support import fresh_world, make_dataset, state_of
 
 
 @pytest.fixture(scope="module")
 def world(reset_db, migrate_db_for):
     yield from fresh_world(reset_db, migrate_db_for)
-
-
-@pytest.fixture(autouse=True)
-def _default_hooks(world):
-    with default_hooks():
-        yield
 
 
 def _run(cli, *args):

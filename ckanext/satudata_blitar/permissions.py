@@ -52,6 +52,14 @@ def is_sysadmin(user_obj: Optional[model.User]) -> bool:
     return bool(user_obj and user_obj.sysadmin and user_obj.state == "active")
 
 
+def _holds(user_obj: Optional[model.User], role: str, org_id: Optional[str] = None) -> bool:
+    """Sysadmins, holders of the SOP ``role`` and, given ``org_id``, the OPD's admin
+    (Kepala OPD)."""
+    if is_sysadmin(user_obj) or role in portal_roles(user_obj):
+        return True
+    return bool(org_id and user_obj and opd_role(user_obj, org_id) == "admin")
+
+
 def acting_role(user: Any, pkg: model.Package, transition: str) -> Optional[str]:
     """The role in which ``user`` may perform ``transition`` on ``pkg`` (``None``: may not)."""
     user_obj = user_object(user)
@@ -136,8 +144,7 @@ def allowed_transitions(user: Any, pkg: model.Package, state: Optional[str] = No
 # -- SOP records ------------------------------------------------------------------------------
 def permission_manage_daftar_data(user: Any) -> tuple[bool, str]:
     """Create, edit, import, agree, revise and carry over a Daftar Data: Sekretariat SDI."""
-    user_obj = user_object(user)
-    if is_sysadmin(user_obj) or lifecycle.SEKRETARIAT in portal_roles(user_obj):
+    if _holds(user_object(user), lifecycle.SEKRETARIAT):
         return True, ""
     return False, tk._("Only the Sekretariat SDI may manage the Daftar Data.")
 
@@ -156,10 +163,7 @@ def permission_read_daftar_data(user: Any, dd: Optional[DaftarData] = None) -> t
 
 def permission_manage_statement(user: Any, org_id: str) -> tuple[bool, str]:
     """Record or change an OPD's statement: its admin (Kepala OPD) or the Sekretariat SDI."""
-    user_obj = user_object(user)
-    if is_sysadmin(user_obj) or lifecycle.SEKRETARIAT in portal_roles(user_obj):
-        return True, ""
-    if user_obj and opd_role(user_obj, org_id) == "admin":
+    if _holds(user_object(user), lifecycle.SEKRETARIAT, org_id):
         return True, ""
     return False, tk._("Only the head of the OPD (organization admin) or the Sekretariat SDI "
                        "may record the OPD's statement.")
@@ -167,10 +171,7 @@ def permission_manage_statement(user: Any, org_id: str) -> tuple[bool, str]:
 
 def permission_manage_letter(user: Any, org_id: str) -> tuple[bool, str]:
     """Record or change an OPD's validation letter: its admin or the Walidata."""
-    user_obj = user_object(user)
-    if is_sysadmin(user_obj) or lifecycle.WALIDATA in portal_roles(user_obj):
-        return True, ""
-    if user_obj and opd_role(user_obj, org_id) == "admin":
+    if _holds(user_object(user), lifecycle.WALIDATA, org_id):
         return True, ""
     return False, tk._("Only the head of the OPD (organization admin) or the Walidata may "
                        "record the OPD's validation letters.")
@@ -207,8 +208,7 @@ def permission_read_report(user: Any) -> tuple[bool, str]:
 
 def permission_manage_report(user: Any) -> tuple[bool, str]:
     """Evaluation notes and the delivery record: Sekretariat SDI and sysadmins."""
-    user_obj = user_object(user)
-    if is_sysadmin(user_obj) or lifecycle.SEKRETARIAT in portal_roles(user_obj):
+    if _holds(user_object(user), lifecycle.SEKRETARIAT):
         return True, ""
     return False, tk._("Only the Sekretariat SDI may record evaluation notes and the "
                        "delivery of the annual report.")
@@ -216,8 +216,7 @@ def permission_manage_report(user: Any) -> tuple[bool, str]:
 
 def permission_manage_standards(user: Any) -> tuple[bool, str]:
     """Register data standards: the Walidata and sysadmins."""
-    user_obj = user_object(user)
-    if is_sysadmin(user_obj) or lifecycle.WALIDATA in portal_roles(user_obj):
+    if _holds(user_object(user), lifecycle.WALIDATA):
         return True, ""
     return False, tk._("Only the Walidata can register data standards.")
 

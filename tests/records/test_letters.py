@@ -1,4 +1,4 @@
-"""Validation letters (SOP step 8): checked PDFs, bad input, and the ``validate`` hook."""
+"""Validation letters (SOP step 8): checked PDFs, bad input, and what ``validate`` checks."""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +11,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
 from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar.model import records
 from ckanext.satudata_blitar.records.pdf import pdf_path
 
 from . import support

@@ -17,15 +17,20 @@ def role() -> None:
     """Manage Walidata, Pembina Data and Sekretariat SDI roles."""
 
 
+def _change_role(action: str, user: str, role_name: str) -> None:
+    """Call ``satudata_role_assign`` or ``…_revoke`` as the site user; exit 1 on an error."""
+    try:
+        tk.get_action(action)(site_context(), {"user": user, "role": role_name})
+    except (tk.ValidationError, tk.ObjectNotFound) as error:
+        fail(error)
+
+
 @role.command("assign")
 @click.argument("user")
 @click.argument("role_name", type=click.Choice(lifecycle.PORTAL_ROLES))
 def role_assign(user: str, role_name: str) -> None:
     """Give USER the role ROLE_NAME."""
-    try:
-        tk.get_action("satudata_role_assign")(site_context(), {"user": user, "role": role_name})
-    except (tk.ValidationError, tk.ObjectNotFound) as error:
-        fail(error)
+    _change_role("satudata_role_assign", user, role_name)
     click.echo(f"{user}: {role_name}")
 
 
@@ -34,10 +39,7 @@ def role_assign(user: str, role_name: str) -> None:
 @click.argument("role_name", type=click.Choice(lifecycle.PORTAL_ROLES))
 def role_revoke(user: str, role_name: str) -> None:
     """Take the role ROLE_NAME away from USER."""
-    try:
-        tk.get_action("satudata_role_revoke")(site_context(), {"user": user, "role": role_name})
-    except (tk.ValidationError, tk.ObjectNotFound) as error:
-        fail(error)
+    _change_role("satudata_role_revoke", user, role_name)
     click.echo(f"{user}: {role_name} revoked")
 
 

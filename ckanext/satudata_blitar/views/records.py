@@ -19,13 +19,9 @@ from ckanext.satudata_blitar.records.common import resolve_org
 from ckanext.satudata_blitar.records.pdf import pdf_path
 from ckanext.satudata_blitar.model.lifecycle import DatasetStatus
 from ckanext.satudata_blitar.model.records import Statement, ValidationLetter
+from ckanext.satudata_blitar.views.data import context as _context
 
 records = Blueprint("satudata_records", __name__, url_prefix="/satudata")
-
-
-def _context() -> dict[str, Any]:
-    user = tk.current_user
-    return {"user": user.name if user and not user.is_anonymous else ""}
 
 
 def _form() -> dict[str, Any]:

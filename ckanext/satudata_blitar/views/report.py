@@ -1,12 +1,12 @@
 """Pages of the annual report: full report, public summary, downloads, stored files, forms.
 
 Every page calls the report actions, so the auth functions of ``logic/auth/report.py`` (and
-the rules of ``permissions.py`` they delegate to) apply to every URL: the full report and its files need ``satudata_report_annual``; the public pages
-use ``satudata_report_public`` (published data only).
+the rules of ``permissions.py`` they delegate to) apply to every URL: the full report and its
+files need ``satudata_report_annual``; the public pages use ``satudata_report_public``
+(published data only).
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response
@@ -17,17 +17,13 @@ import ckan.plugins.toolkit as tk
 from ckanext.satudata_blitar import workdays
 from ckanext.satudata_blitar.report import compute, files, render
 from ckanext.satudata_blitar.model.report import ReportFile
+from ckanext.satudata_blitar.views.data import context
 
 report = Blueprint("satudata_report", __name__, url_prefix="/satudata/laporan")
 
 
-def _context() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user and
-            tk.current_user.is_authenticated else ""}
-
-
 def _this_year() -> int:
-    return workdays.local_date(dt.datetime.now(dt.timezone.utc)).year
+    return workdays.today().year
 
 
 def _year_arg() -> int:
@@ -44,7 +40,7 @@ def _years() -> list[int]:
 
 def _allowed(action: str) -> bool:
     try:
-        tk.check_access(action, _context(), {})
+        tk.check_access(action, context(), {})
     except tk.NotAuthorized:
         return False
     return True
@@ -63,11 +59,11 @@ def read() -> Any:
     if not _allowed("satudata_report_annual"):
         return tk.redirect_to("satudata_report.public", year=year)
     try:
-        document = tk.get_action("satudata_report_annual")(_context(), {"year": year})
+        document = tk.get_action("satudata_report_annual")(context(), {"year": year})
     except tk.ValidationError as error:
         return tk.abort(400, str(error.error_summary))
     digest = compute.document_sha256(document)
-    file_rows = tk.get_action("satudata_report_file_list")(_context(), {"year": year})
+    file_rows = tk.get_action("satudata_report_file_list")(context(), {"year": year})
     extra = render.template_vars(document, digest, print_limit=render.print_list_limit())
     extra.update({"files": file_rows, "year": year, "years": _years(),
                   "formats": render.FORMATS,
@@ -79,7 +75,7 @@ def public() -> Any:
     """The public summary (published data only)."""
     year = _year_arg()
     try:
-        document = tk.get_action("satudata_report_public")(_context(), {"year": year})
+        document = tk.get_action("satudata_report_public")(context(), {"year": year})
     except tk.ValidationError as error:
         return tk.abort(400, str(error.error_summary))
     extra = render.template_vars(document, compute.document_sha256(document),
@@ -93,7 +89,7 @@ def download(year: int, fmt: str) -> Any:
     if fmt not in render.FORMATS:
         return tk.abort(404, tk._("Unknown format"))
     try:
-        document = tk.get_action("satudata_report_annual")(_context(), {"year": year})
+        document = tk.get_action("satudata_report_annual")(context(), {"year": year})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only the Sekretariat SDI, Walidata and Pembina Data may "
                                   "download the full annual report."))
@@ -108,7 +104,7 @@ def public_download(year: int, fmt: str) -> Any:
     if fmt not in render.FORMATS:
         return tk.abort(404, tk._("Unknown format"))
     try:
-        document = tk.get_action("satudata_report_public")(_context(), {"year": year})
+        document = tk.get_action("satudata_report_public")(context(), {"year": year})
     except tk.ValidationError as error:
         return tk.abort(400, str(error.error_summary))
     data = render.render(document, fmt, compute.document_sha256(document))
@@ -118,7 +114,7 @@ def public_download(year: int, fmt: str) -> Any:
 def file_download(id: str) -> Any:  # noqa: A002 - the route's name
     """A stored, generated file (authorised roles only)."""
     try:
-        info = tk.get_action("satudata_report_file_show")(_context(), {"id": id})
+        info = tk.get_action("satudata_report_file_show")(context(), {"id": id})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only the Sekretariat SDI, Walidata and Pembina Data may "
                                   "download report files."))
@@ -134,7 +130,7 @@ def _post(action: str, fields: tuple[str, ...], year: int, done: str) -> Any:
     data = {k: tk.request.form.get(k) for k in fields}
     data["year"] = year
     try:
-        tk.get_action(action)(_context(), data)
+        tk.get_action(action)(context(), data)
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Not authorized"))
     except tk.ValidationError as error:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response
 import ckan.plugins.toolkit as tk
 
 from ckanext.satudata_blitar.checks.standards import template_file
+from ckanext.satudata_blitar.views.data import context
 
 standards = Blueprint("satudata_standards", __name__)
 
@@ -17,20 +18,16 @@ _MIMETYPES = {
 }
 
 
-def _context() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user else ""}
-
-
 def standard_list() -> str:
     """All data standards with links to their templates."""
-    standards = tk.get_action("satudata_standard_list")(_context(), {})
+    standards = tk.get_action("satudata_standard_list")(context(), {})
     return tk.render("satudata/standards/standard_list.html", {"standards": standards})
 
 
 def standard_new() -> Any:
     """Form for the Walidata to register a Table Schema."""
     try:
-        tk.check_access("satudata_standard_create", _context(), {})
+        tk.check_access("satudata_standard_create", context(), {})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only the Walidata can register data standards."))
     errors: dict[str, list[str]] = {}
@@ -41,7 +38,7 @@ def standard_new() -> Any:
         if upload is not None and upload.filename:
             data["upload"] = upload
         try:
-            created = tk.get_action("satudata_standard_create")(_context(), data)
+            created = tk.get_action("satudata_standard_create")(context(), data)
         except tk.ValidationError as exc:
             errors = exc.error_dict  # type: ignore[assignment]
         else:
@@ -54,7 +51,7 @@ def standard_new() -> Any:
 def standard_read(name: str) -> str:
     """One standard: its columns and the template downloads."""
     try:
-        standard = tk.get_action("satudata_standard_show")(_context(), {"id": name})
+        standard = tk.get_action("satudata_standard_show")(context(), {"id": name})
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Data standard not found"))
     return tk.render("satudata/standards/standard_read.html", {"standard": standard})
@@ -65,7 +62,7 @@ def standard_template(name: str, fmt: str) -> Response:
     if fmt not in _MIMETYPES:
         return tk.abort(404, tk._("Only CSV and XLSX templates exist."))
     try:
-        standard = tk.get_action("satudata_standard_show")(_context(), {"id": name})
+        standard = tk.get_action("satudata_standard_show")(context(), {"id": name})
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Data standard not found"))
     body = template_file(standard["schema"], fmt)
@@ -76,8 +73,8 @@ def standard_template(name: str, fmt: str) -> Response:
 def resource_check(id: str, resource_id: str) -> str:
     """Full report of the data-standard check of a resource."""
     try:
-        check = tk.get_action("satudata_resource_check_show")(_context(), {"id": resource_id})
-        pkg = tk.get_action("package_show")(_context(), {"id": id})
+        check = tk.get_action("satudata_resource_check_show")(context(), {"id": resource_id})
+        pkg = tk.get_action("package_show")(context(), {"id": id})
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Resource not found"))
     except tk.NotAuthorized:

@@ -46,8 +46,7 @@ def _roles() -> set[str]:
 
 
 def _is_sysadmin() -> bool:
-    user = _user_obj()
-    return bool(user and user.sysadmin)
+    return permissions.is_sysadmin(_user_obj())
 
 
 def _form_data() -> dict[str, Any]:
