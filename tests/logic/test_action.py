@@ -10,24 +10,16 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
-from ckanext.satudata_blitar import lifecycle, workdays
+from ckanext.satudata_blitar import lifecycle, permissions, workdays
 
-from lifecycle_support import (default_hooks, audit_count, context_for, fresh_world, make_dataset, state_of,
+from lifecycle_support import (audit_count, context_for, fresh_world, make_dataset, state_of,
                                transition_params, walk)
+from sop_support import record_letter
 
 
 @pytest.fixture(scope="module")
 def world(reset_db, migrate_db_for):
     yield from fresh_world(reset_db, migrate_db_for)
-
-
-@pytest.fixture(autouse=True)
-def _default_hooks(world, request):
-    """Lifecycle hooks at their defaults (issues 5/6 test their own checkers)."""
-    if "app" in request.fixturenames:
-        request.getfixturevalue("app")  # creating the app re-installs the plugins' hooks
-    with default_hooks():
-        yield
 
 
 def _as(world, role, action, **data):
@@ -37,8 +29,6 @@ def _as(world, role, action, **data):
 def _private(package_id: str) -> bool:
     model.Session.expire_all()
     return model.Package.get(package_id).private
-
-
 
 
 # -- the happy path through the API with tokens ----------------------------------------------------
@@ -53,10 +43,16 @@ def test_full_lifecycle_through_the_api(app, world):
     steps = [
         ("satudata_dataset_submit", "opd_editor", {}, "submitted"),
         ("satudata_dataset_verify", "walidata", {"note": "Sesuai"}, "verified"),
-        ("satudata_dataset_validate", "opd_admin", {"letter_ref": "000.5/9/410/2025"}, "validated"),
+        ("satudata_dataset_validate", "opd_admin", {}, "validated"),
         ("satudata_dataset_publish", "walidata", {}, "published"),
     ]
+    letter = None
     for action, role, data, state in steps:
+        if action == "satudata_dataset_validate":
+            # the Head of OPD records the signed letter, then validates with its number
+            letter = record_letter(world["org_a"]["id"], [dataset["id"]],
+                                   context=context_for(world, "opd_admin"))
+            data = {"letter_ref": letter["number"]}
         res = post(action, role, id=dataset["name"], **data)
         assert res.status_code == 200, res.body
         assert res.json["result"]["state"] == state
@@ -77,7 +73,7 @@ def test_full_lifecycle_through_the_api(app, world):
     history = helpers.call_action("satudata_dataset_history", id=dataset["id"])
     assert [h["transition"] for h in history] == [
         "create", "submit", "verify", "validate", "publish", "withdraw"]
-    assert history[3]["letter_ref"] == "000.5/9/410/2025"
+    assert history[3]["letter_ref"] == letter["id"]
     assert history[3]["role"] == "opd_admin"
     assert history[5]["reason"] == "Edisi baru"
 
@@ -139,19 +135,25 @@ def test_withdraw_needs_reason(world):
 @pytest.mark.parametrize("role", ["opd_admin", "walidata"])
 def test_validate_needs_a_letter(world, role):
     dataset = make_dataset(world, "verified")
-    with pytest.raises(tk.ValidationError) as err:
-        _as(world, role, "satudata_dataset_validate", id=dataset["id"])
-    assert "letter_ref" in err.value.error_dict
-    assert state_of(dataset["id"]) == "verified"
-    result = _as(world, role, "satudata_dataset_validate", id=dataset["id"], letter_ref="L-1")
+    for ref in (None, "L-1"):  # no letter covers it; no letter has that reference
+        with pytest.raises(tk.ValidationError) as err:
+            _as(world, role, "satudata_dataset_validate", id=dataset["id"], letter_ref=ref)
+        assert set(err.value.error_dict) == {"letter_ref"}
+        assert state_of(dataset["id"]) == "verified"
+    letter = record_letter(world["org_a"]["id"], [dataset["id"]],
+                           context=context_for(world, role))
+    result = _as(world, role, "satudata_dataset_validate", id=dataset["id"],
+                 letter_ref=letter["id"])
     assert result["state"] == "validated"
 
 
 def test_walidata_validating_on_behalf_is_recorded(world):
     dataset = make_dataset(world, "verified")
-    _as(world, "walidata", "satudata_dataset_validate", id=dataset["id"], letter_ref="L-2")
+    letter = record_letter(world["org_a"]["id"], [dataset["id"]])
+    _as(world, "walidata", "satudata_dataset_validate", id=dataset["id"],
+        letter_ref=letter["number"])
     last = helpers.call_action("satudata_dataset_history", id=dataset["id"])[-1]
-    assert last["role"] == "walidata"
+    assert (last["role"], last["letter_ref"]) == ("walidata", letter["id"])
 
 
 def test_sysadmin_transition_is_recorded_as_sysadmin(world):
@@ -266,7 +268,8 @@ def test_edit_form_visibility_cannot_publish(app, world):
 @pytest.mark.parametrize("role", ["opd_editor", "opd_admin", "sysadmin"])
 def test_locked_datasets_cannot_be_edited(world, state, role):
     dataset = make_dataset(world)
-    resource = factories.Resource(package_id=dataset["id"], name="awal")
+    resource = factories.Resource(package_id=dataset["id"], name="awal", format="PDF",
+                                  url="http://example.com/awal.pdf")
     walk(dataset["id"], state)
     attempts = [
         ("package_patch", {"id": dataset["id"], "title": "diubah"}),
