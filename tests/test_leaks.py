@@ -2,7 +2,8 @@
 
 A module-wide world holds one dataset of OPD A in every unpublished situation (draft,
 submitted, verified, validated, returned, withdrawn) and one published control dataset,
-all tagged ``lc-leak`` and in the group ``lc-group``. Every endpoint below is checked for
+all tagged ``lc-leak`` and in the group ``lc-group``, each with an uploaded CSV that passes
+its data check (walked through the real gates). Every endpoint below is checked for
 the two outsiders (anonymous, a member of OPD B), with a positive control (an insider sees
 them) so that an empty answer cannot pass by accident. The search engine answering is
 whichever is configured (``satudata_search`` here, Solr elsewhere).
@@ -18,7 +19,8 @@ from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar import lifecycle
 
-from lifecycle_support import default_hooks, fresh_world, transition_params, walk
+from lifecycle_support import fresh_world, transition_params, walk
+from sop_support import COMPLETE, upload_csv
 
 UNPUBLISHED = ("draft", "submitted", "verified", "validated", "returned", "withdrawn")
 OUTSIDERS = ("anonymous", "other_opd")
@@ -28,9 +30,7 @@ OUTSIDERS = ("anonymous", "other_opd")
 @pytest.fixture(scope="module")
 def leak_world(reset_db, migrate_db_for):
     for world in fresh_world(reset_db, migrate_db_for):
-        with default_hooks():
-            _populate(world)
-        yield world
+        yield _populate(world)
 
 
 def _populate(world):
@@ -40,11 +40,11 @@ def _populate(world):
     for situation in UNPUBLISHED + ("published",):
         dataset = factories.Dataset(
             name=f"rahasia-{situation}", title=f"Rahasiaku {situation}",
-            notes="kata kunci rahasiaku", owner_org=world["org_a"]["id"],
-            tags=[{"name": "lc-leak"}], groups=[{"name": group["name"]}],
-            user=world["users"]["opd_editor"])
-        resource = factories.Resource(package_id=dataset["id"], url="http://example.com/d.csv",
-                                      name=f"berkas-{situation}", format="CSV")
+            owner_org=world["org_a"]["id"], tags=[{"name": "lc-leak"}],
+            groups=[{"name": group["name"]}], user=world["users"]["opd_editor"],
+            **dict(COMPLETE, notes="kata kunci rahasiaku"))
+        resource = upload_csv(dataset["id"], "d.csv", name=f"berkas-{situation}",
+                              context={"user": world["users"]["opd_editor"]["name"]})
         if situation == "returned":
             walk(dataset["id"], "submitted")
             helpers.call_action("satudata_dataset_return", id=dataset["id"],
@@ -70,15 +70,6 @@ def _populate(world):
     world["group"] = group
     world["datasets"] = datasets
     return world
-
-
-@pytest.fixture(autouse=True)
-def _default_hooks(leak_world, request):
-    """Lifecycle hooks at their defaults (issues 5/6 test their own checkers)."""
-    if "app" in request.fixturenames:
-        request.getfixturevalue("app")  # creating the app re-installs the plugins' hooks
-    with default_hooks():
-        yield
 
 
 def _headers(world, who):
@@ -268,6 +259,13 @@ def test_html_positive_control(app, leak_world):
     assert res.status_code == 200 and "Rahasiaku submitted" in res.body
     res = app.get("/organization/opd-a", headers=headers)
     assert "Rahasiaku draft" in res.body
+    # the files are real uploads: the published one downloads for everyone, a draft's for
+    # its OPD
+    for situation, who in (("published", "anonymous"), ("draft", "opd_editor")):
+        dataset = leak_world["datasets"][situation]
+        res = app.get(f"/dataset/{dataset['id']}/resource/{dataset['resource']['id']}"
+                      "/download/d.csv", headers=_headers(leak_world, who))
+        assert res.status_code == 200 and "35.72.01.1001" in res.body, (situation, who)
 
 
 # -- DCAT ----------------------------------------------------------------------------------------------
@@ -314,9 +312,9 @@ def _visible(app, world, who, dataset) -> dict[str, bool]:
 def test_visible_right_after_publish_and_not_after_withdraw(app, leak_world, who):
     dataset = factories.Dataset(name=f"siklus-{who.replace('_', '-')}", title="Siklus",
                                 owner_org=leak_world["org_a"]["id"],
-                                user=leak_world["users"]["opd_editor"])
-    dataset["resource"] = factories.Resource(package_id=dataset["id"],
-                                             url="http://example.com/s.csv")
+                                user=leak_world["users"]["opd_editor"], **COMPLETE)
+    dataset["resource"] = upload_csv(
+        dataset["id"], "s.csv", context={"user": leak_world["users"]["opd_editor"]["name"]})
     walk(dataset["id"], "validated")
     assert not any(_visible(app, leak_world, who, dataset).values())
 

@@ -20,24 +20,14 @@ from ckan.tests import helpers
 
 from ckanext.satudata_blitar.model import AuditEntry
 
-from lifecycle_support import default_hooks, fresh_world, make_dataset, state_of
+from lifecycle_support import fresh_world, make_dataset, state_of
 
 RACERS = 20
-
 
 
 @pytest.fixture(scope="module")
 def world(reset_db, migrate_db_for):
     yield from fresh_world(reset_db, migrate_db_for)
-
-
-@pytest.fixture(autouse=True)
-def _default_hooks(world, request):
-    """Lifecycle hooks at their defaults (issues 5/6 test their own checkers)."""
-    if "app" in request.fixturenames:
-        request.getfixturevalue("app")  # creating the app re-installs the plugins' hooks
-    with default_hooks():
-        yield
 
 
 def _attempt(flask_app, user: str, action: str, data: dict[str, Any]) -> tuple[str, Any]:
