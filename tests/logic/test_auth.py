@@ -23,7 +23,7 @@ from ckanext.satudata_blitar import lifecycle
 from lifecycle_support import (ROLES, audit_count, context_for, fresh_world, make_dataset,
                                state_of, transition_params, user_name, walk)
 
-# Who may do what (the table). Sysadmins may do everything, recorded as "sysadmin".
+# Who may do which transition. Sysadmins may do everything, recorded as "sysadmin".
 MAY = {
     "submit": {"opd_editor", "opd_admin", "sysadmin"},
     "verify": {"walidata", "sysadmin"},
