@@ -91,6 +91,7 @@ def _load(session: Any) -> dict[str, Any]:
     from ckan.tests import factories
 
     from ckanext.satudata_blitar.model.checks import ResourceCheck
+    from ckanext.satudata_blitar import audit
     from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus
     from ckanext.satudata_blitar.model.records import (
         DaftarData, DaftarDataItem, LetterDataset, Statement, ValidationLetter)
@@ -177,7 +178,7 @@ def _load(session: Any) -> dict[str, Any]:
     insert(model.package_extra_table, extras)
     insert(model.resource_table, resources)
     insert(DatasetStatus.__table__, statuses)
-    insert(AuditEntry.__table__, audits)
+    insert(AuditEntry.__table__, audit.chain(audits))  # each dataset's rows, oldest first
     insert(ResourceCheck.__table__, checks)
     letters, covered = [], []
     org_of = {x["id"]: x["owner_org"] for x in packages}

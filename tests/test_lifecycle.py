@@ -2,6 +2,7 @@
 (``ISatudataLifecycle``), labels, migration rule, atomicity."""
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -312,23 +313,28 @@ def test_defer_commit_leaves_the_commit_to_the_caller(world):
 
 
 # -- migration rule -------------------------------------------------------------------------------------
-def _forget_lifecycle(package_id: str, private: bool) -> None:
-    """Make a dataset look like one created before the plugin was enabled."""
-    model.Session.execute(sa.text("DELETE FROM satudata_blitar_dataset_status WHERE package_id = :id"),
-                          {"id": package_id})
-    model.Session.execute(sa.text("DELETE FROM satudata_blitar_audit WHERE package_id = :id"),
-                          {"id": package_id})
-    model.Session.execute(sa.text("UPDATE package SET private = :p WHERE id = :id"),
-                          {"id": package_id, "p": private})
+_older = itertools.count(1)
+
+
+def _older_than_the_plugin(world, private: bool, **metadata: Any) -> dict[str, Any]:
+    """A dataset written straight to CKAN's table, as before the plugin was enabled: no status
+    row, no audit row (audit rows cannot be deleted to fake one). ``metadata`` is added
+    afterwards with ``package_patch``, which writes neither."""
+    pkg = model.Package(name=f"dataset-lama-{next(_older)}", title="Dataset lama",
+                        type="dataset", private=private, owner_org=world["org_a"]["id"],
+                        state="active")
+    model.Session.add(pkg)
     model.Session.commit()
+    if metadata:
+        helpers.call_action("package_patch", context={"user": world["users"]["opd_editor"]["name"]},
+                            id=pkg.id, **metadata)
     model.Session.expire_all()
+    return {"id": pkg.id, "name": pkg.name}
 
 
 def test_migration_rule_lazily_and_written_down(world):
-    old_private = make_dataset(world)
-    old_public = make_dataset(world)
-    _forget_lifecycle(old_private["id"], True)
-    _forget_lifecycle(old_public["id"], False)
+    old_private = _older_than_the_plugin(world, True)
+    old_public = _older_than_the_plugin(world, False)
     # lazily: no row → derived from the flag
     assert state_of(old_private["id"]) == "draft"
     assert state_of(old_public["id"]) == "published"
@@ -354,8 +360,7 @@ def test_migration_rule_lazily_and_written_down(world):
 
 
 def test_transition_on_a_dataset_without_a_row_writes_the_rule_first(world):
-    dataset = make_dataset(world)
-    _forget_lifecycle(dataset["id"], True)
+    dataset = _older_than_the_plugin(world, True, **COMPLETE)
     helpers.call_action("satudata_dataset_submit", id=dataset["id"])
     history = helpers.call_action("satudata_dataset_history", id=dataset["id"])
     assert [(h["from_state"], h["to_state"]) for h in history] == [("draft", "submitted")]

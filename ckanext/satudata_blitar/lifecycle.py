@@ -4,8 +4,9 @@
 ``return`` sends ``submitted``/``verified``/``validated`` back to ``draft`` with a reason,
 ``withdraw`` takes a ``published`` dataset back to ``draft`` (private) with a reason.
 :func:`apply_transition` is the only writer of the state, the audit row and
-``package.private`` (unpublished ⇔ private). Who may perform a transition lives in
-``permissions.py``; what ``submit`` and ``validate`` require is asked of the
+``package.private`` (unpublished ⇔ private). Audit rows are only ever appended, each to its
+dataset's hash chain (``audit.link``) under the dataset's status-row lock. Who may perform a
+transition lives in ``permissions.py``; what ``submit`` and ``validate`` require is asked of the
 :class:`~ckanext.satudata_blitar.interfaces.ISatudataLifecycle` implementations. A dataset
 without a status row (older than the plugin) is ``draft`` if private or not active and
 ``published`` otherwise (:func:`derived_state`).
@@ -24,7 +25,7 @@ import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar import permissions
+from ckanext.satudata_blitar import audit, permissions
 from ckanext.satudata_blitar.interfaces import ISatudataLifecycle
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus
 
@@ -226,6 +227,30 @@ def _ensure_status_row(pkg: model.Package) -> None:
     )
 
 
+def _lock_status(pkg: model.Package) -> Optional[str]:
+    """Lock the dataset's status row (``SELECT … FOR UPDATE``) and return its state.
+
+    Every writer of an audit row holds this lock, so a dataset's hash chain grows one row at
+    a time, whatever the number of processes.
+    """
+    return model.Session.execute(
+        sa.select(_status.c.state).where(_status.c.package_id == pkg.id).with_for_update()
+    ).scalar()
+
+
+def _append_audit(pkg: model.Package, transition: str, from_state: Optional[str],
+                  to_state: str, actor: Optional[model.User], role: str,
+                  timestamp: datetime.datetime, **details: Optional[str]) -> None:
+    """Append one row to the dataset's audit chain (the caller holds :func:`_lock_status`)."""
+    audit.link(AuditEntry(
+        package_id=pkg.id, package_name=pkg.name, owner_org=pkg.owner_org,
+        transition=transition, from_state=from_state, to_state=to_state,
+        actor_id=actor.id if actor else None, actor_name=actor.name if actor else SYSTEM,
+        role=role, timestamp=timestamp,
+        **{key: value or None for key, value in details.items()},
+    ))
+
+
 def conflict_error(pkg: model.Package, transition: str, current: str) -> tk.ValidationError:
     """The error of a transition attempted in the wrong (or a concurrently changed) state."""
     t = TRANSITIONS[transition]
@@ -258,12 +283,10 @@ def apply_transition(
     """
     t = TRANSITIONS[transition]
     session = model.Session
-    now = datetime.datetime.utcnow()
     try:
         _ensure_status_row(pkg)
-        current = session.execute(
-            sa.select(_status.c.state).where(_status.c.package_id == pkg.id).with_for_update()
-        ).scalar()
+        current = _lock_status(pkg)
+        now = datetime.datetime.utcnow()  # after the lock: times follow the chain's order
         if current not in t.sources:
             raise conflict_error(pkg, transition, current)
         result = session.execute(
@@ -275,14 +298,8 @@ def apply_transition(
         )
         if result.rowcount != 1:  # pragma: no cover - guarded by the row lock
             raise conflict_error(pkg, transition, current)
-        session.add(AuditEntry(
-            package_id=pkg.id, package_name=pkg.name, owner_org=pkg.owner_org,
-            transition=transition, from_state=current, to_state=t.target,
-            actor_id=actor.id if actor else None,
-            actor_name=actor.name if actor else SYSTEM, role=role, timestamp=now,
-            note=note or None, reason=reason or None,
-            reason_category=reason_category or None, letter_ref=letter_ref or None,
-        ))
+        _append_audit(pkg, transition, current, t.target, actor, role, now, note=note,
+                      reason=reason, reason_category=reason_category, letter_ref=letter_ref)
         # Unpublished ⇔ private. Touching the package also re-indexes it at commit (the
         # search index carries ``satudata_state`` and the permission labels).
         pkg.private = t.target != PUBLISHED
@@ -340,12 +357,8 @@ def record_creation(pkg: model.Package, actor: Optional[model.User], role: str) 
                 updated_by=actor.name if actor else SYSTEM, last_transition="create")
         .on_conflict_do_nothing(index_elements=["package_id"])
     )
-    model.Session.add(AuditEntry(
-        package_id=pkg.id, package_name=pkg.name, owner_org=pkg.owner_org,
-        transition="create", from_state=None, to_state=DRAFT,
-        actor_id=actor.id if actor else None, actor_name=actor.name if actor else SYSTEM,
-        role=role, timestamp=now,
-    ))
+    _lock_status(pkg)
+    _append_audit(pkg, "create", None, DRAFT, actor, role, now)
 
 
 def migrate_existing_datasets(dry_run: bool = False) -> dict[str, int]:
@@ -369,12 +382,9 @@ def migrate_existing_datasets(dry_run: bool = False) -> dict[str, int]:
         if dry_run:
             continue
         _ensure_status_row(pkg)
-        session.add(AuditEntry(
-            package_id=pkg.id, package_name=pkg.name, owner_org=pkg.owner_org,
-            transition="migrate", from_state=None, to_state=state, actor_id=None,
-            actor_name=SYSTEM, role=SYSTEM, timestamp=now,
-            note="Initial state set when the lifecycle plugin was enabled",
-        ))
+        _lock_status(pkg)
+        _append_audit(pkg, "migrate", None, state, None, SYSTEM, now,
+                      note="Initial state set when the lifecycle plugin was enabled")
     if not dry_run:
         session.commit()
     return counts

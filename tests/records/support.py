@@ -1,7 +1,6 @@
 """A small world for the SOP record tests: two OPDs and a user in every role."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -10,7 +9,6 @@ import ckan.model as model
 from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar import lifecycle
-from ckanext.satudata_blitar.model.lifecycle import AuditEntry, DatasetStatus
 
 from .conftest import make_pdf, upload
 
@@ -92,18 +90,6 @@ def letter(world: dict[str, Any], datasets: list[str], org: str = "org_a",
     }
     data.update(kwargs)
     return helpers.call_action("satudata_validation_letter_create", **data)
-
-
-def set_audit_time(package_id: str, transition: str, when: dt.datetime, nth: int = 0) -> None:
-    """Move the ``nth`` audit row of a transition (and the status ``since``) to ``when`` (UTC)."""
-    rows = (model.Session.query(AuditEntry)
-            .filter(AuditEntry.package_id == package_id, AuditEntry.transition == transition)
-            .order_by(AuditEntry.timestamp).all())
-    rows[nth].timestamp = when
-    status = model.Session.get(DatasetStatus, package_id)
-    if status is not None and status.last_transition == transition:
-        status.since = when
-    model.Session.commit()
 
 
 def count(table: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from freezegun import freeze_time
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -103,28 +104,31 @@ def test_statement_needs_agreed_list_and_only_one_per_opd(world, pdf):
 
 # -- calendar -----------------------------------------------------------------------------------
 def test_verification_deadline_skips_nyepi_and_idul_fitri_and_pauses_while_returned(world):
-    pkg = support.dataset(world, lifecycle.SUBMITTED)
-    # created Thursday 12 March, submitted Friday 13 March 2026 (09:00 WIB)
-    support.set_audit_time(pkg["id"], "create", dt.datetime(2026, 3, 12, 2, 0))
-    support.set_audit_time(pkg["id"], "submit", dt.datetime(2026, 3, 13, 2, 0))
+    # created Thursday 12 March, submitted Friday 13 March 2026 (09:00 WIB); audit rows are
+    # append-only, so each step happens at its time
+    with freeze_time(dt.datetime(2026, 3, 12, 2, 0)):
+        pkg = support.dataset(world)
+    with freeze_time(dt.datetime(2026, 3, 13, 2, 0)):
+        helpers.call_action("satudata_dataset_submit", id=pkg["id"])
     entry = _by_kind(_deadlines(world, "walidata"), "verification")[0]
     # 18–19 Mar Nyepi + cuti bersama, 20–24 Mar Idul Fitri cuti bersama: due Fri 27 Mar
     assert entry["due"] == "2026-03-27"
     assert entry["overdue"] is True
     # returned on Tue 17 Mar, submitted again on Wed 25 Mar: the clock stood still meanwhile
-    helpers.call_action("satudata_dataset_return", id=pkg["id"], reason="Kode wilayah",
-                        reason_category="kode_wilayah_salah")
-    helpers.call_action("satudata_dataset_submit", id=pkg["id"])
-    support.set_audit_time(pkg["id"], "return", dt.datetime(2026, 3, 17, 2, 0))
-    support.set_audit_time(pkg["id"], "submit", dt.datetime(2026, 3, 25, 2, 0), nth=1)
+    with freeze_time(dt.datetime(2026, 3, 17, 2, 0)):
+        helpers.call_action("satudata_dataset_return", id=pkg["id"], reason="Kode wilayah",
+                            reason_category="kode_wilayah_salah")
+    with freeze_time(dt.datetime(2026, 3, 25, 2, 0)):
+        helpers.call_action("satudata_dataset_submit", id=pkg["id"])
     entry = _by_kind(_deadlines(world, "walidata"), "verification")[0]
     # ran Mon 16, Tue 17 (2 days); paused until 25 Mar; then Thu 26, Fri 27, Mon 30: due 30 Mar
     assert entry["due"] == "2026-03-30"
 
 
 def test_validation_deadline_after_verification_over_christmas_2025(world):
-    pkg = support.dataset(world, lifecycle.VERIFIED)
-    support.set_audit_time(pkg["id"], "verify", dt.datetime(2025, 12, 22, 3, 0))
+    pkg = support.dataset(world, lifecycle.SUBMITTED)
+    with freeze_time(dt.datetime(2025, 12, 22, 3, 0)):
+        helpers.call_action("satudata_dataset_verify", id=pkg["id"])
     entry = _by_kind(_deadlines(world, "opd_admin"), "validation")[0]
     # Tue 23, Wed 24, (Thu 25 Natal, Fri 26 cuti bersama), Mon 29, Tue 30, Wed 31 Dec 2025
     assert entry["due"] == "2025-12-31"
@@ -162,8 +166,9 @@ def test_deadline_lists_per_role(world, pdf):
     returned = support.dataset(world, lifecycle.SUBMITTED)
     helpers.call_action("satudata_dataset_return", id=returned["id"], reason="Perbaiki",
                         reason_category="lainnya")
-    published = support.dataset(world, lifecycle.PUBLISHED, frequency="bulanan")
-    support.set_audit_time(published["id"], "publish", dt.datetime(2026, 1, 5, 3, 0))
+    published = support.dataset(world, lifecycle.VALIDATED, frequency="bulanan")
+    with freeze_time(dt.datetime(2026, 1, 5, 3, 0)):
+        helpers.call_action("satudata_dataset_publish", id=published["id"])
     other = support.dataset(world, lifecycle.VERIFIED, org="org_b")
     dd = _agreed(world)
     draft = helpers.call_action("satudata_daftar_data_carry_over", id=dd["id"])

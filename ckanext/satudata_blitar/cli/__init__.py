@@ -13,6 +13,6 @@ def satudata() -> None:
     """Satu Data Kota Blitar commands."""
 
 
-for _command in (lifecycle.role, lifecycle.migrate_existing, lifecycle.audit_export,
-                 records.daftar_data, report.report):
+for _command in (lifecycle.role, lifecycle.migrate_existing, lifecycle.audit,
+                 lifecycle.audit_export, records.daftar_data, report.report):
     satudata.add_command(_command)

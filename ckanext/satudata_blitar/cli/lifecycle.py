@@ -1,5 +1,6 @@
-"""``ckan satudata role|migrate-existing|audit-export``: SOP roles, the migration rule for
-datasets older than the plugin, and the audit trail as CSV."""
+"""``ckan satudata role|migrate-existing|audit``: SOP roles, the migration rule for datasets
+older than the plugin, and the audit trail (``audit verify`` walks every dataset's hash chain,
+``audit export`` writes the CSV; ``audit-export`` is the export's older name)."""
 from __future__ import annotations
 
 
@@ -8,6 +9,7 @@ import click
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ckanext.satudata_blitar import audit as audit_chain
 from ckanext.satudata_blitar import lifecycle
 from ckanext.satudata_blitar.cli.common import fail, site_context
 
@@ -61,11 +63,35 @@ def migrate_existing(dry_run: bool) -> None:
     click.echo(f"{verb}: draft={counts[lifecycle.DRAFT]} published={counts[lifecycle.PUBLISHED]}")
 
 
+@click.group()
+def audit() -> None:
+    """The audit trail: verify its hash chains, export it as CSV."""
+
+
+@audit.command("verify")
+@click.option("--dataset", default=None, help="Only this dataset (id or name).")
+def audit_verify(dataset: str | None) -> None:
+    """Walk every dataset's hash chain; report each broken link, exit 1 if there is one."""
+    package_id = None
+    if dataset:
+        pkg = model.Package.get(dataset)
+        package_id = pkg.id if pkg is not None else dataset  # a purged dataset: its id
+    report = audit_chain.verify(package_id)
+    for broken in report.breaks:
+        click.secho(f"BROKEN {broken.describe()}", fg="red")
+    summary = f"{report.datasets} datasets, {report.rows} audit rows"
+    if not report.intact:
+        click.secho(f"audit trail NOT intact: {len(report.breaks)} problems ({summary})",
+                    fg="red")
+        raise SystemExit(1)
+    click.echo(f"audit trail intact: {summary}")
+
+
 @click.command("audit-export")
 @click.option("--org", "owner_org", default=None, help="Only this OPD (id or name).")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
 def audit_export(owner_org: str | None, output) -> None:
-    """Write the audit trail as CSV."""
+    """Write the audit trail as CSV (with the hash chain columns)."""
     data = {}
     if owner_org:
         group = model.Group.get(owner_org)
@@ -73,3 +99,6 @@ def audit_export(owner_org: str | None, output) -> None:
             fail(tk.ObjectNotFound(f"organization {owner_org} not found"))
         data["owner_org"] = group.id
     output.write(tk.get_action("satudata_audit_export")(site_context(), data))
+
+
+audit.add_command(audit_export, "export")

@@ -45,9 +45,16 @@ class DatasetStatus(tk.BaseModel):  # type: ignore[misc, valid-type]
 
 
 class AuditEntry(tk.BaseModel):  # type: ignore[misc, valid-type]
-    """One transition of one dataset: who, in which role, when, from, to, why."""
+    """One transition of one dataset: who, in which role, when, from, to, why.
+
+    Append-only (a database trigger refuses ``UPDATE`` and ``DELETE``) and hash-chained per
+    dataset: ``seq``, ``prev_hash`` and ``row_hash`` are set by ``audit.link`` (see
+    ``audit.py``).
+    """
 
     __tablename__ = "satudata_blitar_audit"
+    __table_args__ = (sa.UniqueConstraint("package_id", "seq",
+                                          name="satudata_blitar_audit_package_seq"),)
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)  # type: ignore[assignment]
     # no FK: the audit trail outlives a purged dataset
@@ -65,6 +72,10 @@ class AuditEntry(tk.BaseModel):  # type: ignore[misc, valid-type]
     reason: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
     reason_category: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
     letter_ref: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
+    # the hash chain of the dataset's rows: position, previous row's hash, this row's hash
+    seq: Mapped[int] = sa.Column(sa.Integer, nullable=False)  # type: ignore[assignment]
+    prev_hash: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
+    row_hash: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)  # type: ignore[assignment]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,11 +89,15 @@ class AuditEntry(tk.BaseModel):  # type: ignore[misc, valid-type]
             "actor_id": self.actor_id,
             "actor_name": self.actor_name,
             "role": self.role,
-            "timestamp": self.timestamp.isoformat() if self.timestamp else None,
+            "timestamp": (self.timestamp.isoformat(timespec="microseconds")
+                          if self.timestamp else None),
             "note": self.note,
             "reason": self.reason,
             "reason_category": self.reason_category,
             "letter_ref": self.letter_ref,
+            "seq": self.seq,
+            "prev_hash": self.prev_hash,
+            "row_hash": self.row_hash,
         }
 
 

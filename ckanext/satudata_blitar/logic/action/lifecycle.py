@@ -306,9 +306,11 @@ def satudata_queue_list(context: Context, data_dict: DataDict) -> list[dict[str,
     return out
 
 
+#: every field of the row hash (``audit.FIELDS``) is exported, so an auditor can recompute it
 AUDIT_CSV_COLUMNS = ["timestamp", "package_id", "package_name", "owner_org", "transition",
                      "from_state", "to_state", "actor_name", "role", "note", "reason",
-                     "reason_category", "letter_ref", "id"]
+                     "reason_category", "letter_ref", "id", "actor_id", "seq", "prev_hash",
+                     "row_hash"]
 
 
 @tk.side_effect_free
