@@ -50,6 +50,15 @@ def satudata_workflow_panel(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]
     return view_data.panel(pkg_dict)
 
 
+def satudata_can_record_letter(org_id: Optional[str] = None) -> bool:
+    """Whether the current user may record a validation letter of the OPD ``org_id`` (of any
+    OPD when omitted): the links to the letter form are shown only then."""
+    user = view_data.user_name() or None
+    if org_id:
+        return permissions.permission_manage_letter(user, org_id)[0]
+    return bool(permissions.letter_organizations(user))
+
+
 def satudata_workflow_nav() -> list[dict[str, str]]:
     """Links of the signed-in user's SOP roles, for the main navigation."""
     name = view_data.user_name()

@@ -177,6 +177,24 @@ def permission_manage_letter(user: Any, org_id: str) -> tuple[bool, str]:
                        "record the OPD's validation letters.")
 
 
+def letter_organizations(user: Any) -> list[model.Group]:
+    """The OPDs whose validation letters ``user`` may record, by title: every OPD when
+    :func:`permission_manage_letter` allows the user regardless of the OPD (Walidata,
+    sysadmin), else those of the user's OPDs the rule allows (the OPDs the user heads)."""
+    user_obj = user_object(user)
+    if not user_obj or user_obj.state != "active":
+        return []
+    query = (model.Session.query(model.Group)
+             .filter(model.Group.is_organization.is_(True), model.Group.state == "active")
+             .order_by(model.Group.title, model.Group.name))
+    if permission_manage_letter(user_obj, "")[0]:
+        return query.all()
+    member = model.Member
+    mine = query.join(member, member.group_id == model.Group.id).filter(
+        member.table_name == "user", member.table_id == user_obj.id, member.state == "active")
+    return [org for org in mine if permission_manage_letter(user_obj, org.id)[0]]
+
+
 def permission_read_opd_record(user: Any, org_id: str) -> tuple[bool, str]:
     """Full statement/letter records and their PDFs: the OPD's members, Walidata, Pembina
     Data, Sekretariat SDI and sysadmins."""

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckanext.satudata_blitar import lifecycle
-from ckanext.satudata_blitar.model.lifecycle import AuditEntry
+from ckanext.satudata_blitar.model.lifecycle import AuditEntry, DatasetStatus
 from ckanext.satudata_blitar.model.records import (
     LetterDataset,
     ValidationLetter,
@@ -85,6 +85,18 @@ def check_letter_datasets(org_id: str, values: Any, errors: dict[str, list[str]]
         if pkg not in pkgs:
             pkgs.append(pkg)
     return pkgs
+
+
+def letter_candidates(org_id: str) -> list[model.Package]:
+    """The datasets a new letter of the OPD may cover (what :func:`check_letter_datasets`
+    accepts): the OPD's active datasets the Walidata has verified, by title."""
+    status = DatasetStatus.__table__
+    return (model.Session.query(model.Package)
+            .join(status, status.c.package_id == model.Package.id)
+            .filter(model.Package.owner_org == org_id, model.Package.state == "active",
+                    model.Package.type.in_(lifecycle.GOVERNED_TYPES),
+                    status.c.state == lifecycle.VERIFIED)
+            .order_by(model.Package.title, model.Package.name).all())
 
 
 def letters_covering(pkg: model.Package) -> list[ValidationLetter]:
