@@ -5,19 +5,18 @@ deadline list. Views call the actions and render their results; the rules live i
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Optional
 
-from flask import Blueprint, Response, send_file
+from flask import Blueprint, Response, redirect, send_file
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar import lifecycle
 from ckanext.satudata_blitar import permissions
 from ckanext.satudata_blitar import workdays
+from ckanext.satudata_blitar.records import letters
 from ckanext.satudata_blitar.records.common import resolve_org
 from ckanext.satudata_blitar.records.pdf import pdf_path
-from ckanext.satudata_blitar.model.lifecycle import DatasetStatus
 from ckanext.satudata_blitar.model.records import Statement, ValidationLetter
 from ckanext.satudata_blitar.views.data import context as _context
 
@@ -217,23 +216,56 @@ def letter_list() -> Any:
     return tk.render("satudata/records/letter_list.html", {"letters": letters})
 
 
-def _verified_datasets() -> list[model.Package]:
-    """Verified datasets the user may record a letter for."""
-    user = tk.current_user.name if tk.current_user else None
-    status = DatasetStatus.__table__
-    rows = (model.Session.query(model.Package)
-            .join(status, status.c.package_id == model.Package.id)
-            .filter(status.c.state == lifecycle.VERIFIED, model.Package.state == "active")
-            .order_by(model.Package.owner_org, model.Package.title).all())
-    return [p for p in rows if permissions.permission_manage_letter(user, p.owner_org)[0]]
+def _letter_org(orgs: list[model.Group], value: Any,
+                pkg: Optional[model.Package]) -> Optional[model.Group]:
+    """The OPD the form is for: the one chosen (if the user may record its letters), else the
+    OPD of the dataset the form was opened from, else the user's only OPD."""
+    by_id = {o.id: o for o in orgs}
+    chosen = resolve_org(value)
+    if chosen is not None and chosen.id in by_id:
+        return by_id[chosen.id]
+    if pkg is not None and pkg.owner_org in by_id:
+        return by_id[pkg.owner_org]
+    return orgs[0] if len(orgs) == 1 else None
+
+
+def _validate_with(letter: dict[str, Any]) -> None:
+    """Validate each dataset the new letter covers (verified → validated), reporting each."""
+    for pkg in letter.get("datasets") or []:
+        try:
+            tk.get_action("satudata_dataset_validate")(
+                _context(), {"id": pkg["id"], "letter_ref": letter["id"]})
+        except (tk.ValidationError, tk.NotAuthorized) as exc:
+            detail = getattr(exc, "error_summary", None) or str(exc)
+            tk.h.flash_error(tk._('"{title}" was not validated: {detail}').format(
+                title=pkg["title"], detail=detail))
+        else:
+            tk.h.flash_success(tk._('"{title}" is validated and waits for publication by '
+                                    "the Walidata.").format(title=pkg["title"]))
 
 
 def letter_new() -> Any:
-    """Form of a validation letter: OPD, number, date, subject, signatory, datasets, PDF."""
-    data: dict[str, Any] = dict(tk.request.args)
+    """The one form of a validation letter (SOP step 8): OPD, datasets, number, date, subject,
+    signatory and the signed PDF; optionally validates the covered datasets at once.
+
+    The Kepala OPD records for the OPD they head, the Walidata (and sysadmins) choose the OPD
+    (``?owner_org=``); ``?dataset=`` (from a dataset's pages) ticks that dataset and selects
+    its OPD. The datasets offered are the OPD's verified ones (``letter_candidates``).
+    """
+    user = _context()["user"]
+    if not user:
+        return tk.redirect_to("user.login", came_from=tk.request.full_path)
+    orgs = permissions.letter_organizations(user)
+    if not orgs:
+        return tk.abort(403, permissions.permission_manage_letter(user, "")[1])
+    pkg = model.Package.get(tk.request.args.get("dataset") or "")
+    every_opd = permissions.permission_manage_letter(user, "")[0]
+    data: dict[str, Any] = {"letter_date": workdays.today().isoformat(),
+                            "validate_now": "" if every_opd else "1",
+                            "datasets": [pkg.id] if pkg is not None else []}
     errors: dict[str, Any] = {}
     if tk.request.method == "POST":
-        data = _form()
+        data = {k: v for k, v in _form().items() if k != "_csrf_token"}
         _upload(data)
         data["datasets"] = tk.request.form.getlist("datasets")
         try:
@@ -243,12 +275,24 @@ def letter_new() -> Any:
         except tk.ValidationError as exc:
             errors = _errors(exc)
         else:
-            tk.h.flash_success(tk._("Validation letter recorded."))
+            tk.h.flash_success(tk._("Validation letter {number} recorded.").format(
+                number=created["number"]))
+            if data.get("validate_now"):
+                _validate_with(created)
             return tk.redirect_to("satudata_records.letter_read", id=created["id"])
         data.pop("upload", None)
+    org = _letter_org(orgs, data.get("owner_org") or tk.request.args.get("owner_org"), pkg)
     return tk.render("satudata/records/letter_new.html", {
-        "data": data, "errors": errors, "orgs": _orgs_for_select(),
-        "datasets": _verified_datasets(), "today": workdays.today().isoformat()})
+        "data": data, "errors": errors, "orgs": orgs, "org": org,
+        "datasets": letters.letter_candidates(org.id) if org else [],
+        "today": workdays.today().isoformat()})
+
+
+def letter_old_url() -> Any:
+    """The letter form's former address: moved permanently, with its query arguments (a
+    POST keeps its method and body)."""
+    url = tk.h.url_for("satudata_records.letter_new", **tk.request.args.to_dict(flat=False))
+    return redirect(url, code=308 if tk.request.method == "POST" else 301)
 
 
 def letter_read(id: str) -> Any:
@@ -289,6 +333,7 @@ records.add_url_rule("/statements/<id>", view_func=statement_read)
 records.add_url_rule("/statements/<id>/pdf", view_func=statement_pdf)
 records.add_url_rule("/letters", view_func=letter_list)
 records.add_url_rule("/letters/new", view_func=letter_new, methods=["GET", "POST"])
+records.add_url_rule("/surat-validasi/baru", view_func=letter_old_url, methods=["GET", "POST"])
 records.add_url_rule("/letters/<id>", view_func=letter_read)
 records.add_url_rule("/letters/<id>/pdf", view_func=letter_pdf)
 records.add_url_rule("/deadlines", view_func=deadlines)

@@ -4,9 +4,6 @@
 ``/satudata/dataset-saya``             OPD staff: the OPD's datasets by state (Dataset Saya)
 ``/satudata/antrean``                  Walidata: review queue across OPDs, working-day deadlines
 ``/satudata/dataset/<id>/<action>``    confirmation form of a transition (GET) and the step (POST)
-``/satudata/surat-validasi/baru``      Kepala OPD / Walidata: record a letter with its PDF and
-                                       validate the verified datasets it covers at once (the
-                                       letter list, page and PDF are the SOP records pages)
 ``/satudata/pembina``                  Pembina Data (and the other SOP roles): overview of OPDs
 ``/satudata/sekretariat``              Sekretariat SDI: Daftar Data, statements, report
 =====================================  ==========================================================
@@ -15,7 +12,6 @@ from __future__ import annotations
 
 from ckanext.satudata_blitar import permissions
 
-import datetime
 from typing import Any, Optional
 
 from flask import Blueprint
@@ -94,7 +90,6 @@ def my_datasets() -> Any:
                 for s in d.STATE_ORDER]
     return tk.render("satudata/workflow/my_datasets.html", {
         "sections": sections, "orgs": orgs, "selected": selected, "overdue": overdue,
-        "letter_orgs": [o for o in orgs if o.get("capacity") == "admin"],
     })
 
 
@@ -184,90 +179,6 @@ def transition(id: str, action: str) -> Any:
     })
 
 
-# -- validation letters ---------------------------------------------------------------------------
-def _letter_orgs() -> list[dict[str, Any]]:
-    """OPDs whose letters the user may record (admin of the OPD; every OPD for the Walidata)."""
-    if lifecycle.WALIDATA in _roles() or _is_sysadmin():
-        return d.organizations()
-    return [o for o in d.user_organizations("admin")]
-
-
-def _verified_datasets(org_id: str) -> list[dict[str, Any]]:
-    out = []
-    for pkg in d.opd_datasets(org_id):
-        status = d.status_of(pkg["id"])
-        if status and status["state"] == lifecycle.VERIFIED:
-            out.append(dict(pkg, satudata_status=status))
-    return out
-
-
-def letter_new() -> Any:
-    """Record a *Surat validasi Kepala OPD* with its PDF and the verified datasets it covers;
-    optionally validate those datasets at once."""
-    login = _login_required()
-    if login:
-        return login
-    orgs = _letter_orgs()
-    if not orgs:
-        return tk.abort(403, tk._("Only the head of an OPD (organization admin) or the "
-                                  "Walidata may record validation letters."))
-    names = {o["name"]: o for o in orgs}
-    form: dict[str, Any] = {"letter_date": datetime.date.today().isoformat(),
-                            "validate_now": "1"}
-    errors: dict[str, list[str]] = {}
-    org_name = tk.request.values.get("owner_org") or (orgs[0]["name"] if len(orgs) == 1 else "")
-    if tk.request.method == "POST":
-        form = _form_data()
-        org_name = form.get("owner_org") or ""
-        chosen = tk.request.form.getlist("datasets")
-        payload: dict[str, Any] = {k: (form.get(k) or "").strip() for k in (
-            "number", "letter_date", "subject", "signatory_name", "signatory_nip",
-            "signatory_position", "signatory_acting")}
-        payload.update(owner_org=org_name, datasets=chosen)
-        upload = tk.request.files.get("upload")
-        if upload is not None and upload.filename:
-            payload["upload"] = upload
-        if org_name not in names:
-            errors["owner_org"] = [tk._("Choose the OPD whose head signed the letter.")]
-        else:
-            try:
-                letter = tk.get_action("satudata_validation_letter_create")(
-                    d.context(), payload)
-            except tk.ValidationError as exc:
-                errors = exc.error_dict  # type: ignore[assignment]
-            except tk.NotAuthorized as exc:
-                return tk.abort(403, str(exc))
-            else:
-                tk.h.flash_success(tk._("Validation letter {number} recorded.").format(
-                    number=letter["number"]))
-                if form.get("validate_now"):
-                    _validate_with(letter)
-                return tk.redirect_to("satudata_records.letter_read", id=letter["id"])
-        form["datasets"] = chosen
-    org = names.get(org_name)
-    return tk.render("satudata/workflow/letter_new.html", {
-        "orgs": orgs, "org": org, "form": form, "errors": errors,
-        "datasets": _verified_datasets(org["id"]) if org else [],
-        "acting_choices": [{"value": "", "text": tk._("Definitive (not acting)")},
-                           {"value": "plt", "text": "Plt."}, {"value": "plh", "text": "Plh."}],
-    })
-
-
-def _validate_with(letter: dict[str, Any]) -> None:
-    """Validate each dataset the new letter covers (verified → validated), reporting each."""
-    for pkg in letter.get("datasets") or []:
-        try:
-            tk.get_action("satudata_dataset_validate")(
-                d.context(), {"id": pkg["id"], "letter_ref": letter["id"]})
-        except (tk.ValidationError, tk.NotAuthorized) as exc:
-            detail = getattr(exc, "error_summary", None) or str(exc)
-            tk.h.flash_error(tk._('"{title}" was not validated: {detail}').format(
-                title=pkg["title"], detail=detail))
-        else:
-            tk.h.flash_success(tk._('"{title}" is validated and waits for publication by '
-                                    "the Walidata.").format(title=pkg["title"]))
-
-
 # -- Pembina Data ---------------------------------------------------------------------------------
 def pembina() -> Any:
     """Read-only overview of every OPD: datasets by state, overdue steps, letters."""
@@ -336,6 +247,5 @@ def sekretariat() -> Any:
 workflow.add_url_rule("/dataset-saya", view_func=my_datasets)
 workflow.add_url_rule("/antrean", view_func=queue)
 workflow.add_url_rule("/dataset/<id>/<action>", view_func=transition, methods=["GET", "POST"])
-workflow.add_url_rule("/surat-validasi/baru", view_func=letter_new, methods=["GET", "POST"])
 workflow.add_url_rule("/pembina", view_func=pembina)
 workflow.add_url_rule("/sekretariat", view_func=sekretariat)
