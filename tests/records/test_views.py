@@ -60,7 +60,7 @@ def test_letter_and_statement_pdf_access(app, world, role, status):
 
 @pytest.mark.parametrize("url", [
     "/satudata/daftar-data", "/satudata/statements", "/satudata/statements/new",
-    "/satudata/letters", "/satudata/letters/new", "/satudata/deadlines",
+    "/satudata/letters", "/satudata/deadlines",
 ])
 @pytest.mark.parametrize("lang", ["", "/en"])
 def test_pages_render_for_sekretariat(app, world, url, lang):

@@ -99,7 +99,7 @@ PAGES: dict[str, set[str]] = {
     # page: the roles that get it (everyone else signed in: 403; anonymous: to the login)
     "/satudata/dataset-saya": {"opd_editor", "opd_admin", "other_opd", "sysadmin"},
     "/satudata/antrean": {"walidata", "sysadmin"},
-    "/satudata/surat-validasi/baru": {"opd_admin", "other_opd", "walidata", "sysadmin"},
+    "/satudata/letters/new": {"opd_admin", "other_opd", "walidata", "sysadmin"},
     "/satudata/pembina": {"walidata", "pembina", "sekretariat", "sysadmin"},
     "/satudata/sekretariat": {"sekretariat", "pembina", "sysadmin"},
 }
@@ -208,22 +208,27 @@ def test_walidata_queue_lists_and_filters(app, world) -> None:
 # -- validation letters ----------------------------------------------------------------------------
 def test_head_of_opd_records_a_letter_and_validates(app, world) -> None:
     dataset = _dataset(world, lifecycle.VERIFIED)
-    form = _get(app, "/satudata/surat-validasi/baru", world, "opd_admin", status=200).body
+    browser = app.test_client()  # one session: the form's CSRF token belongs to it
+    form = browser.get("/satudata/letters/new", headers=_headers(world, "opd_admin"),
+                       status=200).body
     assert dataset["title"] in form
     data = {"owner_org": "opd-ui-a", "datasets": [dataset["id"]], "number": "000.5/1/UJI/2026",
             "letter_date": "2026-01-05", "subject": "Validasi data",
             "signatory_name": "Kepala Dinas Uji", "signatory_nip": "123",
             "signatory_position": "Kepala Dinas Uji A", "signatory_acting": "",
             "validate_now": "1"}
+    csrf = re.search(r'name="_csrf_token"\s+value="([^"]+)"', form)
+    if csrf:  # the form's CSRF token, when CSRF protection is on
+        data["_csrf_token"] = csrf.group(1)
     # a wrong NIP and no PDF: both errors next to their fields, nothing recorded
-    response = app.post("/satudata/surat-validasi/baru", data=data,
-                        headers=_headers(world, "opd_admin"), status=200)
+    response = browser.post("/satudata/letters/new", data=data,
+                            headers=_headers(world, "opd_admin"), status=200)
     assert 'id="error-signatory_nip"' in response.body
     assert 'id="error-upload"' in response.body
     data.update(signatory_nip="197001011990031001",
                 upload=(io.BytesIO(_pdf()), "surat.pdf"))
-    response = app.post("/satudata/surat-validasi/baru", data=data,
-                        headers=_headers(world, "opd_admin"), follow_redirects=False)
+    response = browser.post("/satudata/letters/new", data=data,
+                            headers=_headers(world, "opd_admin"), follow_redirects=False)
     assert response.status_code == 302, response.body[:1000]
     model.Session.expire_all()
     assert lifecycle.get_state(model.Package.get(dataset["id"])) == lifecycle.VALIDATED
