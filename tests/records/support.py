@@ -1,4 +1,8 @@
-"""A small world for the SOP record tests: two OPDs and a user in every role."""
+"""A small world for the SOP record tests: two OPDs and a user in every role.
+
+Datasets have complete SDI metadata and are walked through the real actions and gates, with
+real validation letters (:mod:`sop_support`).
+"""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -10,13 +14,11 @@ from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar import lifecycle
 
-from .conftest import make_pdf, upload
+from sop_support import COMPLETE, NIP, record_letter, walk
 
 #: every role of the permission matrices
 ROLES = ("anonymous", "plain_user", "other_opd", "opd_member", "opd_editor", "opd_admin",
          "walidata", "pembina", "sekretariat", "sysadmin")
-
-NIP = "198001012005011001"
 
 
 def make_world() -> dict[str, Any]:
@@ -59,37 +61,17 @@ def allowed(world: dict[str, Any], role: str, auth: str, **data: Any) -> bool:
 
 def dataset(world: dict[str, Any], state: str = lifecycle.DRAFT, org: str = "org_a",
             **kwargs: Any) -> dict[str, Any]:
-    """A dataset of an OPD, walked by the system to ``state`` (validate with a letter)."""
-    pkg = factories.Dataset(owner_org=world[org]["id"], **kwargs)
-    order = [lifecycle.SUBMITTED, lifecycle.VERIFIED, lifecycle.VALIDATED, lifecycle.PUBLISHED]
-    steps = {lifecycle.SUBMITTED: "submit", lifecycle.VERIFIED: "verify",
-             lifecycle.VALIDATED: "validate", lifecycle.PUBLISHED: "publish"}
-    if state == lifecycle.DRAFT:
-        return pkg
-    for target in order[:order.index(state) + 1]:
-        extra: dict[str, Any] = {}
-        if target == lifecycle.VALIDATED:
-            extra["letter_ref"] = letter(world, [pkg["id"]], org=org)["id"]
-        helpers.call_action(f"satudata_dataset_{steps[target]}", id=pkg["id"], **extra)
+    """A dataset of an OPD with complete SDI metadata, walked by the system to ``state``
+    (``validate`` with a real letter of the OPD)."""
+    pkg = factories.Dataset(owner_org=world[org]["id"], **dict(COMPLETE, **kwargs))
+    walk(pkg["id"], state)
     return pkg
-
-
-_counter = [0]
 
 
 def letter(world: dict[str, Any], datasets: list[str], org: str = "org_a",
            **kwargs: Any) -> dict[str, Any]:
-    """Record a validation letter as the system."""
-    _counter[0] += 1
-    data = {
-        "owner_org": world[org]["id"], "number": f"000.5/{_counter[0]}/410.111/2026",
-        "letter_date": "2026-11-02", "subject": "Validasi data sektoral",
-        "signatory_name": "Dr. Sri Wahyuni", "signatory_nip": NIP,
-        "signatory_position": "Kepala Dinas", "signatory_acting": "",
-        "datasets": datasets, "upload": upload(make_pdf()),
-    }
-    data.update(kwargs)
-    return helpers.call_action("satudata_validation_letter_create", **data)
+    """Record a validation letter of the OPD (a real signed PDF) as the system."""
+    return record_letter(world[org]["id"], datasets, **kwargs)
 
 
 def count(table: str) -> int:

@@ -12,11 +12,10 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from . import support
-from .conftest import upload
+from sop_support import upload
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
-    pytest.mark.ckan_config("ckanext.satudata_blitar.submit_checks", False),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Validation letters (SOP step 8): checked PDFs, bad input, and what ``validate`` checks."""
+"""Validation letters (SOP step 8): checked PDFs, bad input, and what ``validate`` checks
+(the real letter check of the plugin's ``ISatudataLifecycle``)."""
 from __future__ import annotations
 
 import hashlib
@@ -15,11 +16,10 @@ from ckanext.satudata_blitar.model import records
 from ckanext.satudata_blitar.records.pdf import pdf_path
 
 from . import support
-from .conftest import make_pdf, upload
+from sop_support import make_pdf, upload
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
-    pytest.mark.ckan_config("ckanext.satudata_blitar.submit_checks", False),
 ]
 
 

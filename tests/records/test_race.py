@@ -18,13 +18,12 @@ from ckan.tests import helpers
 from ckanext.satudata_blitar import lifecycle
 
 from . import support
-from .conftest import make_pdf, upload
+from sop_support import make_pdf, upload
 
 RACERS = 8
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
-    pytest.mark.ckan_config("ckanext.satudata_blitar.submit_checks", False),
 ]
 
 

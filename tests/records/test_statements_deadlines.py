@@ -17,7 +17,6 @@ from . import support
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
-    pytest.mark.ckan_config("ckanext.satudata_blitar.submit_checks", False),
 ]
 
 

@@ -9,11 +9,10 @@ from ckan.tests import factories, helpers
 from ckanext.satudata_blitar import lifecycle
 
 from . import support
-from .conftest import make_pdf
+from sop_support import make_pdf
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
-    pytest.mark.ckan_config("ckanext.satudata_blitar.submit_checks", False),
 ]
 
 
