@@ -171,7 +171,7 @@ def build(year: int, organization: Optional[str] = None, public: bool = False,
     :param today: the date the report is made (default: today in WIB); the period ends on
         the earlier of 31 December and this date
     """
-    today = today or workdays.local_date(dt.datetime.now(dt.timezone.utc))
+    today = today or workdays.today()
     start_day = dt.date(year, 1, 1)
     end_day = min(dt.date(year, 12, 31), today)
     if end_day < start_day:
@@ -384,7 +384,7 @@ def _required_extra_keys() -> list[str]:
 
 def _daftar_data(year: int, org_ids: list[str]) -> tuple[Any, list[dict[str, Any]]]:
     from ckanext.satudata_blitar.model.records import DaftarData, DaftarDataItem
-    from ckanext.satudata_blitar.records import latest_agreed
+    from ckanext.satudata_blitar.records.daftar_data import latest_agreed
 
     dd: Optional[DaftarData] = latest_agreed(year)
     if dd is None:
@@ -542,7 +542,8 @@ def _quality(published: list[_Dataset], counted: list[_Dataset], org_ids: list[s
             due = dues.get(key, False)
             if due is False:
                 due = dues[key] = workdays.next_update_due(*key)
-            counts["updated_on_time"] += bool(due and end_day <= due)
+            # the deadline list's verdict on the same due date (``deadlines._dataset_entries``)
+            counts["updated_on_time"] += due is not None and not workdays.is_overdue(due, end_day)
     indicators: dict[str, Any] = {}
     for key, mapping in INDICATORS.items():
         if public and key == "updated_on_time":

@@ -21,7 +21,7 @@ from ckanext.satudata_blitar.model.report import ReportDelivery, ReportFile, Rep
 def _year(data_dict: DataDict, errors: dict[str, list[str]]) -> int:
     value = data_dict.get("year")
     if value in (None, ""):
-        return workdays.local_date(dt.datetime.now(dt.timezone.utc)).year
+        return workdays.today().year
     try:
         year = int(str(value).strip())
     except (TypeError, ValueError):
