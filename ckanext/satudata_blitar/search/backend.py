@@ -29,6 +29,7 @@ import ckan.model as model
 from ckan.common import config
 from ckan.lib.search.common import SearchQueryError
 
+from . import limits
 from . import parser as qp
 from .compiler import (ARRAY_COLUMNS, SCALAR_COLUMNS, Compiler, SortError)
 from .model import TABLE_NAME
@@ -248,12 +249,16 @@ def _as_list_param(value: Any) -> list[str]:
     return [v for v in value if v is not None]
 
 
-def _int_param(params: dict[str, Any], key: str, default: int) -> int:
-    value = params.get(key, default)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise SearchQueryError(f"Invalid integer for {key}: {value!r}")
+def _int_param(params: dict[str, Any], key: str, default: int, low: int,
+               high: int) -> int:
+    return limits.integer(key, params.get(key, default), low, high)
+
+
+def _check_params(params: dict[str, Any]) -> None:
+    """Every text a request carries must be storable in PostgreSQL text."""
+    for key, value in params.items():
+        for item in _as_list_param(value) if isinstance(value, (list, tuple)) else [value]:
+            limits.check_text(key, item)
 
 
 def _fl_fields(fl: Any) -> list[str]:
@@ -304,43 +309,58 @@ class PostgresConnection:
 
     # -- reads -------------------------------------------------------------------
     def search(self, q: Optional[str] = None, **params: Any) -> Results:
+        """Answer one search; every parameter is checked against ``limits.py`` before
+        any SQL is built."""
         q = q if q is not None else params.pop("q", None)
         q = q or "*:*"
-        op = params.get("q.op") or "OR"
-        compiler = Compiler()
-        scoring: list[str] = []
-        def_type = params.get("defType") or "lucene"
-        if def_type == "dismax":
-            where, scoring = compiler.dismax(qp.parse_dismax(q), params.get("mm"))
-        else:
-            node = qp.parse(q, op)
-            where = compiler.where(node)
-            scoring = _scoring_terms(compiler, node)
-        conds = [where]
-        for fq in _as_list_param(params.get("fq")):
-            if fq.strip():
-                conds.append(compiler.where(qp.parse(fq, op)))
-        where_sql = " AND ".join(f"({c})" for c in conds)
-        score_sql = compiler.score(scoring)
-
-        rows = _int_param(params, "rows", 10)
-        start = _int_param(params, "start", 0)
-        if rows < 0 or start < 0:
-            raise SearchQueryError("rows and start must not be negative")
-        fields = _fl_fields(params.get("fl"))
-        try:
-            sort_keys = compiler.sort(params.get("sort") or "score desc", score_sql)
-        except SortError as e:
-            # CKAN turns this pysolr error into SearchQueryError('Invalid "sort"...')
-            raise pysolr.SolrError(f"Can't determine a Sort Order: {e}")
+        _check_params(dict(params, q=q))
+        limits.check_query("q", q)
+        filters = [fq for fq in _as_list_param(params.get("fq")) if fq.strip()]
+        for fq in filters:
+            limits.check_query("fq", fq)
+        rows = _int_param(params, "rows", 10, 0, limits.MAX_INT)
+        start = _int_param(params, "start", 0, 0, limits.MAX_START)
+        facet_limit = _int_param(params, "facet.limit", 100, -limits.MAX_INT,
+                                 limits.MAX_FACET_LIMIT)
+        mincount = _int_param(params, "facet.mincount", 0, 0, limits.MAX_INT)
         facet_fields: list[str] = []
         if str(params.get("facet", "false")).lower() == "true":
             facet_fields = _as_list_param(params.get("facet.field"))
+            if len(facet_fields) > limits.MAX_FACET_FIELDS:
+                raise limits.too_many("facet.field", len(facet_fields),
+                                      limits.MAX_FACET_FIELDS)
+        sort = params.get("sort") or "score desc"
+        sort_count = len([key for key in sort.split(",") if key.strip()])
+        if sort_count > limits.MAX_SORT_KEYS:
+            raise limits.too_many("sort", sort_count, limits.MAX_SORT_KEYS)
+
+        op = params.get("q.op") or "OR"
+        compiler = Compiler()
+        budget = qp.ClauseBudget()
+        scoring: list[str] = []
+        def_type = params.get("defType") or "lucene"
+        if def_type == "dismax":
+            where, scoring = compiler.dismax(qp.parse_dismax(q, budget), params.get("mm"))
+        else:
+            node = qp.parse(q, op, budget)
+            where = compiler.where(node)
+            scoring = _scoring_terms(compiler, node)
+        conds = [where]
+        for fq in filters:
+            conds.append(compiler.where(qp.parse(fq, op, budget)))
+        where_sql = " AND ".join(f"({c})" for c in conds)
+        score_sql = compiler.score(scoring)
+
+        fields = _fl_fields(params.get("fl"))
+        try:
+            sort_keys = compiler.sort(sort, score_sql)
+        except SortError as e:
+            # CKAN turns this pysolr error into SearchQueryError('Invalid "sort"...')
+            raise pysolr.SolrError(f"Can't determine a Sort Order: {e}")
         with _prefer_index_scans("search_vector" in where_sql):
             hits, page, facets = self._select(
                 compiler, where_sql, score_sql, sort_keys, rows, start, facet_fields,
-                _int_param(params, "facet.limit", 100),
-                _int_param(params, "facet.mincount", 0))
+                facet_limit, mincount)
             docs = self._documents(page, fields)
         return Results(hits, docs, {"facet_fields": facets} if facet_fields else {})
 

@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 from ckan.lib.search.common import SearchQueryError
 
+from . import limits
 from . import parser as qp
 from .text import is_text_field, words
 
@@ -31,8 +32,9 @@ NUMERIC_FIELDS = frozenset({"num_resources", "num_tags"})
 _NGRAM_SOURCES = {"name_ngram": "name", "title_ngram": "title"}
 _FIELD_RE = re.compile(r"^[A-Za-z0-9_.\-@]+$")
 
-_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?")
-_DATE_MATH_RE = re.compile(r"([+-])(\d+)([A-Z]+)|/([A-Z]+)")
+_ISO_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+                     r"(Z|[+-][0-9]{2}:[0-9]{2})?")
+_DATE_MATH_RE = re.compile(r"([+-])([0-9]+)([A-Z]+)|/([A-Z]+)")
 _UNITS = {
     "YEAR": "years", "YEARS": "years", "MONTH": "months", "MONTHS": "months",
     "DAY": "days", "DAYS": "days", "DATE": "days", "HOUR": "hours", "HOURS": "hours",
@@ -49,7 +51,11 @@ def is_date_field(field: str) -> bool:
 
 def parse_date(value: str, now: Optional[datetime.datetime] = None) -> datetime.datetime:
     """A Solr date: ISO 8601 (``2026-11-25T11:00:26.965704Z``) or ``NOW``, either
-    followed by date math (``NOW-1DAY``, ``NOW/DAY``, ``2020-01-01T00:00:00Z+1YEAR``)."""
+    followed by date math (``NOW-1DAY``, ``NOW/DAY``, ``2020-01-01T00:00:00Z+1YEAR``).
+
+    At most :data:`limits.MAX_DATE_MATH_STEPS` steps of at most :data:`limits.MAX_INT`
+    units each; every date along the way must fall in the years
+    :data:`limits.MIN_YEAR` to :data:`limits.MAX_YEAR`."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     text = value.strip()
     if text.startswith("NOW"):
@@ -66,10 +72,14 @@ def parse_date(value: str, now: Optional[datetime.datetime] = None) -> datetime.
     if base.tzinfo is None:
         base = base.replace(tzinfo=datetime.timezone.utc)
     pos = 0
+    steps = 0
     while pos < len(math):
         m = _DATE_MATH_RE.match(math, pos)
         if not m:
             raise SearchQueryError(f"Invalid date math in {value!r}")
+        steps += 1
+        if steps > limits.MAX_DATE_MATH_STEPS:
+            raise limits.too_much_date_math(value)
         if m.group(4):
             unit = _UNITS.get(m.group(4))
             if unit not in _ROUND:
@@ -82,9 +92,14 @@ def parse_date(value: str, now: Optional[datetime.datetime] = None) -> datetime.
             unit = _UNITS.get(m.group(3))
             if unit is None:
                 raise SearchQueryError(f"Invalid date unit in {value!r}")
+            if len(m.group(2)) > len(str(limits.MAX_INT)) or int(m.group(2)) > limits.MAX_INT:
+                raise limits.too_much_date_math(value)
             amount = int(m.group(2)) * (1000 if unit == "microseconds" else 1)
-            delta = relativedelta(**{unit: amount})
-            base = base + delta if m.group(1) == "+" else base - delta
+            try:
+                delta = relativedelta(**{unit: amount})
+                base = base + delta if m.group(1) == "+" else base - delta
+            except (OverflowError, ValueError):
+                raise limits.date_out_of_range(value)
         pos = m.end()
     return base
 

@@ -5,7 +5,8 @@ Supported: ``+``/``-``/``!`` prefixes, ``AND``/``&&``, ``OR``/``||``, ``NOT``, p
 ``{A TO B}`` (mixed brackets too) with ``*`` and ``NOW`` date math, wildcards ``*`` and
 ``?``, ``*:*``, ``field:*`` and ``^boost`` (accepted, ignored). Anything else (fuzzy or
 proximity ``~``, unbalanced parentheses, a dangling operator…) raises
-:class:`ckan.lib.search.common.SearchQueryError`, which the API turns into HTTP 400.
+:class:`ckan.lib.search.common.SearchQueryError`, which the API turns into HTTP 400;
+so does a query beyond the limits of ``limits.py`` (nesting depth, number of terms).
 
 Boolean semantics (documented in docs/search.md):
 
@@ -26,6 +27,8 @@ import re
 from typing import Optional, Union
 
 from ckan.lib.search.common import SearchQueryError
+
+from . import limits
 
 DEFAULT_FIELD = "text"
 
@@ -208,11 +211,31 @@ def _lex(query: str) -> list[_Tok]:  # noqa: C901 - one flat state machine
 # -- parser ----------------------------------------------------------------------------
 
 
+class ClauseBudget:
+    """The terms one search request may still use (:data:`limits.MAX_CLAUSES` for the
+    query and all its filters together); every parse of the request spends from it."""
+
+    def __init__(self, limit: int = limits.MAX_CLAUSES) -> None:
+        self.left = limit
+
+    def spend(self, count: int = 1) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise limits.too_many_clauses()
+
+
 class _Parser:
-    def __init__(self, toks: list[_Tok], default_op: str) -> None:
+    def __init__(self, toks: list[_Tok], default_op: str, budget: ClauseBudget) -> None:
         self.toks = toks
         self.i = 0
         self.default_op = default_op
+        self.budget = budget
+        self.depth = 0
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > limits.MAX_DEPTH:
+            raise limits.too_deep()
 
     def _peek(self) -> Optional[_Tok]:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -288,25 +311,32 @@ class _Parser:
             self._next()
             mod = _PLUS if tok.kind == _PLUS else _MINUS
             if tok.kind == _NOT:
+                self._enter()
                 inner_mod, node = self._clause(field)
+                self.depth -= 1
                 return _MINUS, _apply((inner_mod, node))
         return mod, self._primary(field)
 
     def _primary(self, field: str) -> Node:
         tok = self._next()
         if tok.kind == _LPAREN:
+            self._enter()
             node = self._seq(field)
             closing = self._peek()
             if closing is None or closing.kind != _RPAREN:
                 raise SearchQueryError(f"Missing ')' for '(' at position {tok.pos}")
             self._next()
+            self.depth -= 1
             return node
+        if tok.kind in ("TERM", "PHRASE", "RANGE"):
+            self.budget.spend()
         if tok.kind == "FIELD":
             nxt = self._peek()
             if nxt is None or nxt.kind not in (_LPAREN, "TERM", "PHRASE", "RANGE"):
                 raise SearchQueryError(f"Missing value after '{tok.value}:'")
             if tok.value == "*" and nxt.kind == "TERM" and nxt.value == "*":
                 self._next()
+                self.budget.spend()
                 return MatchAll()
             return self._primary(tok.value)
         if tok.kind == "TERM":
@@ -327,8 +357,10 @@ def _apply(member: tuple[Optional[str], Node]) -> Node:
     return Not(node) if mod == _MINUS else node
 
 
-def parse(query: str, default_op: str = "AND") -> Node:
-    """Parse a Lucene/Solr query string into a :data:`Node` tree."""
+def parse(query: str, default_op: str = "AND",
+          budget: Optional[ClauseBudget] = None) -> Node:
+    """Parse a Lucene/Solr query string into a :data:`Node` tree, spending one clause
+    of ``budget`` (a fresh :class:`ClauseBudget` by default) per term."""
     if not isinstance(query, str):
         raise SearchQueryError(f"Query must be a string, not {type(query).__name__}")
     if not query.strip():
@@ -336,7 +368,7 @@ def parse(query: str, default_op: str = "AND") -> Node:
     op = (default_op or "OR").upper()
     if op not in ("AND", "OR"):
         raise SearchQueryError(f"Invalid q.op {default_op!r}")
-    return _Parser(_lex(query), op).parse()
+    return _Parser(_lex(query), op, budget or ClauseBudget()).parse()
 
 
 # -- dismax ------------------------------------------------------------------------------
@@ -351,12 +383,14 @@ class DismaxQuery:
 _DISMAX_RE = re.compile(r'([+-]?)("(?:[^"\\]|\\.)*"?|\S+)')
 
 
-def parse_dismax(query: str) -> DismaxQuery:
-    """Split a dismax ``q`` (plain words, ``"phrases"``, ``+must``, ``-not``).
+def parse_dismax(query: str, budget: Optional[ClauseBudget] = None) -> DismaxQuery:
+    """Split a dismax ``q`` (plain words, ``"phrases"``, ``+must``, ``-not``), spending
+    one clause of ``budget`` per word or phrase.
 
     Like Solr's dismax parser, every other Lucene operator is taken literally; the bare
     words ``AND``/``OR`` are dropped since users type them as operators.
     """
+    budget = budget or ClauseBudget()
     req: list[Term] = []
     opt: list[Term] = []
     neg: list[Term] = []
@@ -367,6 +401,7 @@ def parse_dismax(query: str) -> DismaxQuery:
                           else text[1:])
         elif text in ("AND", "OR", "&&", "||"):
             continue
+        budget.spend()
         term = Term(DEFAULT_FIELD, text, None, phrase=phrase)
         {"+": req, "-": neg}.get(mod, opt).append(term)
     return DismaxQuery(tuple(req), tuple(opt), tuple(neg))
