@@ -9,7 +9,12 @@ autocomplete, ``get_group_dataset_counts``, ``tag_dictize``, ``_bulk_update_data
 behaviour of CKAN's own classes and functions, so it reaches code that imported the
 classes long before the plugin loaded (ckanext-harvest's
 ``from ckan.lib.search.index import PackageSearchIndex``), whatever the plugin order.
-The startup schema check, which talks HTTP to Solr directly, is replaced too.
+The startup schema check, which talks HTTP to Solr directly, is replaced too, and so is
+the pattern of ``PackageSearchQuery.run``'s check for Solr's magic fields
+(``MAGIC_FIELD_RE``): it begins with a needless ``\s*``, which makes ``re.search`` retry
+from every character of a run of whitespace — 10,000 spaces in ``q`` cost seconds of CPU
+before any search engine is asked. Without it the pattern finds a match in exactly the
+same strings, in linear time.
 
 The replacements check on every call that the plugin is still loaded; after it has
 been unloaded they put CKAN's originals back and delegate to them. (The schema check
@@ -19,6 +24,7 @@ unloaded, as when CKAN reloads all plugins.)
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Callable, Optional
 
 import ckan.lib.search as search
@@ -36,6 +42,8 @@ PLUGIN_NAME = "satudata_search"
 _CONNECTION_MODULES = (search_common, search_index, search_query)
 _original_make_connection: Optional[Callable[..., Any]] = None
 _original_schema_check: Optional[Callable[..., Any]] = None
+_original_magic_field_re: Optional[re.Pattern[str]] = None
+_LEADING_SPACES = r"\s*"
 
 
 def _active() -> bool:
@@ -84,7 +92,17 @@ def install() -> None:
     for module in _CONNECTION_MODULES:
         module.make_connection = _make_connection  # type: ignore[attr-defined]
     search.check_solr_schema_version = _check_solr_schema_version  # type: ignore
+    _install_linear_magic_field_re()
     log.info("satudata_search: CKAN search now answered by PostgreSQL")
+
+
+def _install_linear_magic_field_re() -> None:
+    global _original_magic_field_re
+    current = search_query.MAGIC_FIELD_RE
+    if current.pattern.startswith(_LEADING_SPACES):
+        _original_magic_field_re = current
+        search_query.MAGIC_FIELD_RE = re.compile(
+            current.pattern[len(_LEADING_SPACES):], current.flags)
 
 
 def uninstall() -> None:
@@ -96,3 +114,5 @@ def uninstall() -> None:
     if (_original_schema_check is not None
             and search.check_solr_schema_version is _check_solr_schema_version):
         search.check_solr_schema_version = _original_schema_check  # type: ignore
+    if _original_magic_field_re is not None:
+        search_query.MAGIC_FIELD_RE = _original_magic_field_re
