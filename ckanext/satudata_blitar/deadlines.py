@@ -111,7 +111,8 @@ def _dataset_entries(kinds: set[str], org_ids: Optional[list[str]], on: dt.date,
     query = (model.Session.query(model.Package, status.c.state, status.c.since,
                                  status.c.last_transition)
              .join(status, status.c.package_id == model.Package.id)
-             .filter(model.Package.state == "active", status.c.state.in_(wanted)))
+             .filter(model.Package.state == "active", status.c.state.in_(wanted))
+             .filter(model.Package.type.in_(lifecycle.GOVERNED_TYPES)))
     if org_ids is not None:
         if not org_ids:
             return []
@@ -175,17 +176,18 @@ def _records_entries(kinds: set[str], org_ids: Optional[list[str]],
 
 
 def deadline_items(user: model.User, on: Optional[dt.date] = None,
-                   horizon: int = 30) -> list[dict[str, Any]]:
+                   horizon: int = 30, every_opd: bool = False) -> list[dict[str, Any]]:
     """What is due or overdue for ``user``, by role (oldest deadline first).
 
     Walidata: verification and publication. OPD members: validation letters, returned
     datasets, data updates due within ``horizon`` days (from frequency and period),
     statements. Sekretariat SDI: Daftar Data agreement and statements of every OPD.
-    Pembina Data and sysadmins: everything.
+    Pembina Data and sysadmins, and anyone with ``every_opd`` (the overview of every OPD;
+    the caller checks ``permissions.permission_list_deadlines``): everything.
     """
     on = on or workdays.today()
     roles = permissions.portal_roles(user)
-    everything = permissions.is_sysadmin(user) or lifecycle.PEMBINA in roles
+    everything = every_opd or permissions.is_sysadmin(user) or lifecycle.PEMBINA in roles
     out: list[dict[str, Any]] = []
     global_kinds: set[str] = set()
     if everything or lifecycle.WALIDATA in roles:

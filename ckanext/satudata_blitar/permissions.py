@@ -207,12 +207,17 @@ def permission_read_opd_record(user: Any, org_id: str) -> tuple[bool, str]:
                        "may read this record and its signed PDF.")
 
 
-def permission_list_deadlines(user: Any) -> tuple[bool, str]:
-    """Any signed-in user (the list only holds what concerns the user)."""
+def permission_list_deadlines(user: Any, every_opd: bool = False) -> tuple[bool, str]:
+    """Any signed-in user (the list only holds what concerns the user); every deadline of
+    every OPD (``every_opd``, the overview of the OPDs): those who read everything
+    (:func:`permission_read_all`)."""
     user_obj = user_object(user)
-    if user_obj and user_obj.state == "active":
-        return True, ""
-    return False, tk._("Sign in to see your deadlines.")
+    if not user_obj or user_obj.state != "active":
+        return False, tk._("Sign in to see your deadlines.")
+    if every_opd and not permission_read_all(user_obj):
+        return False, tk._("Only the Walidata, Pembina Data and Sekretariat SDI see the "
+                           "deadlines of every OPD.")
+    return True, ""
 
 
 # -- annual report and data standards -----------------------------------------------------------

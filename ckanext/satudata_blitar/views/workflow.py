@@ -19,7 +19,7 @@ from flask import Blueprint
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar import lifecycle, workdays
 from ckanext.satudata_blitar.views import data as d
 
 workflow = Blueprint("satudata_workflow", __name__, url_prefix="/satudata")
@@ -116,7 +116,7 @@ def queue() -> Any:
                          actions=d.actions_for(item, item["name"])))
     return tk.render("satudata/workflow/queue.html", {
         "rows": rows, "orgs": sorted(orgs.values(), key=lambda o: o.get("title") or o["name"]),
-        "opd": opd, "state": state,
+        "opd": opd, "state": state, "review_days": workdays.step_days("verification"),
         "states": [(s, lifecycle.state_label(s)) for s in (lifecycle.SUBMITTED,
                                                            lifecycle.VALIDATED)],
         "overdue": sum(1 for r in rows if r.get("overdue")),
@@ -188,7 +188,8 @@ def pembina() -> Any:
     if not permissions.permission_read_all(_user_obj()):
         return tk.abort(403, tk._("This overview is for Pembina Data, Walidata and "
                                   "Sekretariat SDI."))
-    deadlines = tk.get_action("satudata_deadline_list")(d.context(), {})
+    # every kind of every OPD whoever reads the overview, so each reader sees the same counts
+    deadlines = tk.get_action("satudata_deadline_list")(d.context(), {"all": True})
     overdue_by_org: dict[str, int] = {}
     for item in deadlines:
         if item.get("overdue") and item.get("owner_org"):

@@ -17,7 +17,7 @@ from ckan.types import Context, DataDict
 from ckanext.satudata_blitar import deadlines
 from ckanext.satudata_blitar import permissions
 from ckanext.satudata_blitar import workdays
-from ckanext.satudata_blitar.records.common import parse_date, resolve_org
+from ckanext.satudata_blitar.records.common import parse_bool, parse_date, resolve_org
 from ckanext.satudata_blitar.records.daftar_data import copy_items, daftar_data_dict, export_csv, export_xlsx, get_daftar_data, item_errors_to_validation, items_of, latest_agreed, parse_table, replace_items, validate_items
 from ckanext.satudata_blitar.records.letters import check_letter_datasets, get_letter, letter_datasets, letter_dict, letter_used, public_letters
 from ckanext.satudata_blitar.records.pdf import pdf_from_input, remove_pdf, sha256, signed_letter_fields, store_pdf
@@ -399,7 +399,8 @@ def _org_id(data_dict: DataDict) -> str:
 def satudata_statement_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Record an OPD's *Surat Pernyataan Daftar Data yang akan Dikumpulkan* (SOP step 4).
 
-    Due 5 working days after the Daftar Data was agreed.
+    Due ``ckanext.satudata_blitar.days.statement`` working days after the Daftar Data was
+    agreed (``records.statements.statement_verdict``).
 
     :param daftar_data_id: the agreed revision (default: the one in force for ``year``)
     :type daftar_data_id: string
@@ -695,16 +696,21 @@ def satudata_dataset_letter_list(context: Context, data_dict: DataDict) -> list[
 # -- deadlines -------------------------------------------------------------------------------
 @tk.side_effect_free
 def satudata_deadline_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    """What is due or overdue for the caller's roles, by SOP working-day deadlines.
+    """What is due or overdue for the caller's roles, by SOP working-day deadlines
+    (``ckanext.satudata_blitar.days.*``; due dates and verdicts from ``workdays``).
 
-    Walidata: reviews (verify within 5 working days of submission, pausing while returned)
-    and publications. OPD members: validation letters (5 working days after verification),
-    returned datasets, data updates due from each dataset's frequency and period, and their
-    statements. Sekretariat SDI: Daftar Data agreement (3 working days after drafting) and
-    statements of every OPD (5 working days after agreement). Pembina Data: everything.
+    Walidata: reviews (verify within ``days.verification`` working days of submission,
+    pausing while returned) and publications. OPD members: validation letters
+    (``days.validation`` working days after verification), returned datasets, data updates
+    due from each dataset's frequency and period, and their statements. Sekretariat SDI:
+    Daftar Data agreement (``days.agreement`` working days after drafting) and statements of
+    every OPD (``days.statement`` working days after agreement). Pembina Data: everything.
 
     :param horizon: list updates due within this many days (default 30)
     :type horizon: int
+    :param all: every deadline of every OPD, as the Pembina Data sees them (the OPD
+        overview); for the Walidata, Pembina Data, Sekretariat SDI and sysadmins
+    :type all: bool
     :returns: entries with ``kind``, ``label``, ``due``, ``overdue``, ``working_days_left``
         and what it concerns (dataset, Daftar Data, OPD)
     :rtype: list of dictionaries
@@ -717,4 +723,5 @@ def satudata_deadline_list(context: Context, data_dict: DataDict) -> list[dict[s
         horizon = int(data_dict.get("horizon") or 30)
     except (TypeError, ValueError):
         raise tk.ValidationError({"horizon": [tk._("Write a whole number of days.")]})
-    return deadlines.deadline_items(user, horizon=horizon)
+    return deadlines.deadline_items(user, horizon=horizon,
+                                    every_opd=bool(parse_bool(data_dict.get("all"))))

@@ -10,7 +10,7 @@ from ckanext.satudata_blitar import permissions
 from ckanext.satudata_blitar.logic.common import auth_result as _result
 from ckanext.satudata_blitar.logic.common import context_user as _user
 from ckanext.satudata_blitar.model.records import DaftarData
-from ckanext.satudata_blitar.records.common import resolve_org
+from ckanext.satudata_blitar.records.common import parse_bool, resolve_org
 from ckanext.satudata_blitar.records.letters import get_letter
 from ckanext.satudata_blitar.records.statements import get_statement
 
@@ -112,4 +112,5 @@ def satudata_dataset_letter_list(context: Context, data_dict: DataDict) -> AuthR
 
 # -- deadlines -------------------------------------------------------------------------------
 def satudata_deadline_list(context: Context, data_dict: DataDict) -> AuthResult:
-    return _result(permissions.permission_list_deadlines(_user(context)))
+    return _result(permissions.permission_list_deadlines(
+        _user(context), bool(parse_bool(data_dict.get("all")))))
