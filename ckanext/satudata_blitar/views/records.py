@@ -133,7 +133,8 @@ def statement_list() -> Any:
         statements = tk.get_action("satudata_statement_list")(_context(), {})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Sign in to see the statements."))
-    return tk.render("satudata/records/statement_list.html", {"statements": statements})
+    return tk.render("satudata/records/statement_list.html", {
+        "statements": statements, "statement_days": workdays.step_days("statement")})
 
 
 def statement_new() -> Any:
