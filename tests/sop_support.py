@@ -81,11 +81,17 @@ PASSING_CSV = (
 
 def upload_csv(package_id: str, filename: str = "data.csv", data: bytes = PASSING_CSV,
                context: Optional[dict] = None, **fields: Any) -> dict[str, Any]:
-    """Upload a CSV resource the way a producer does; its data check runs at once."""
+    """Upload a CSV resource the way a producer does; its data check runs at once.
+
+    Without a ``context`` user the site user uploads (the activity stream needs a real user).
+    """
+    context = dict(context or {})
+    if not context.get("user"):
+        context["user"] = helpers.call_action("get_site_user")["name"]
     data_dict = {"package_id": package_id, "url": filename, "name": filename, "format": "CSV",
                  "upload": upload(data, filename, "text/csv")}
     data_dict.update(fields)
-    return helpers.call_action("resource_create", context=dict(context or {}), **data_dict)
+    return helpers.call_action("resource_create", context=context, **data_dict)
 
 
 def record_letter(owner_org: str, package_ids: list[str], context: Optional[dict] = None,
