@@ -22,6 +22,20 @@ def test_add_working_days(start, count, due):
     assert workdays.add_working_days(start, count) == due
 
 
+def test_add_working_days_is_counting_day_by_day():
+    # the binary search over the cumulative calendar gives the day a walk would reach, across
+    # the turn of the year and every holiday of 2026 (Idul Fitri and its cuti bersama included)
+    day = D(2025, 12, 1)
+    while day <= D(2026, 12, 31):
+        for count in (1, 5, 13):
+            walk, left = day, count
+            while left:
+                walk += dt.timedelta(days=1)
+                left -= workdays.is_working_day(walk)
+            assert workdays.add_working_days(day, count) == walk, (day, count)
+        day += dt.timedelta(days=1)
+
+
 def test_working_days_between_is_the_inverse_of_add():
     start = D(2025, 1, 1)
     for count in range(0, 260, 7):

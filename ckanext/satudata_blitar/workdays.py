@@ -17,6 +17,7 @@ pauses and a step's day count into a due date, :func:`on_time` gives the verdict
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -85,20 +86,23 @@ def _days_off(year: int, extra: tuple[str, ...],
 
 
 class _Calendar:
-    """Cumulative count of working days per date, built a year at a time (O(1) lookups)."""
+    """Cumulative count of working days per date, built a year at a time: counting working
+    days is one subtraction, adding them one binary search. The first date and the counts
+    are replaced together (one tuple), so a concurrent thread never sees one without the
+    other."""
 
     def __init__(self, extra: tuple[str, ...], override: tuple[str, ...]) -> None:
         self.extra, self.override = extra, override
-        self.first: Optional[dt.date] = None
-        self.cum: list[int] = []
+        self.span: tuple[dt.date, list[int]] = (dt.date.max, [])
 
-    def _cover(self, first: dt.date, last: dt.date) -> None:
-        if self.first is not None and first >= self.first and \
-                (last - self.first).days < len(self.cum):
-            return
-        if self.first is not None:
-            first = min(first, self.first)
-            last = max(last, self.first + dt.timedelta(days=len(self.cum) - 1))
+    def _cover(self, first: dt.date, last: dt.date) -> tuple[dt.date, list[int]]:
+        span = self.span
+        begin, cum = span
+        if cum and begin <= first and (last - begin).days < len(cum):
+            return span
+        if cum:
+            first = min(first, begin)
+            last = max(last, begin + dt.timedelta(days=len(cum) - 1))
         start, end = dt.date(first.year, 1, 1), dt.date(last.year, 12, 31)
         off: set[dt.date] = set()
         for year in range(start.year, end.year + 1):
@@ -109,19 +113,32 @@ class _Calendar:
                 total += 1
             cum.append(total)
             day += dt.timedelta(days=1)
-        self.first, self.cum = start, cum
+        self.span = (start, cum)
+        return self.span
 
     def count(self, day: dt.date) -> int:
         """Working days from the start of the calendar up to and including ``day``."""
-        self._cover(day, day)
-        assert self.first is not None
-        return self.cum[(day - self.first).days]
+        begin, cum = self._cover(day, day)
+        return cum[(day - begin).days]
 
     def between(self, start: dt.date, end: dt.date) -> int:
         if end <= start:
             return 0
-        self._cover(start, end)
-        return self.count(end) - self.count(start)
+        begin, cum = self._cover(start, end)
+        return cum[(end - begin).days] - cum[(start - begin).days]
+
+    def add(self, start: dt.date, count: int) -> dt.date:
+        """The ``count``-th working day after ``start`` (``start`` when ``count`` is 0)."""
+        if count <= 0:
+            return start
+        begin, cum = self._cover(start, start + dt.timedelta(days=2 * count + 31))
+        target = cum[(start - begin).days] + count
+        while cum[-1] < target:  # a long stretch of days off: cover one more year
+            begin, cum = self._cover(start, begin + dt.timedelta(days=len(cum) + 366))
+            target = cum[(start - begin).days] + count
+        # counts rise by one on each working day: the first date reaching the target is it
+        return begin + dt.timedelta(days=bisect.bisect_left(cum, target,
+                                                            (start - begin).days + 1))
 
 
 @functools.lru_cache(maxsize=8)
@@ -146,12 +163,7 @@ def add_working_days(start: dt.date, count: int) -> dt.date:
     """
     if count < 0:
         raise ValueError("count must not be negative")
-    day = start
-    while count:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            count -= 1
-    return day
+    return _calendar().add(start, count)
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
@@ -166,10 +178,14 @@ def elapsed_working_days(start: dt.date, end: dt.date, pauses: Iterable[Pause] =
     was returned to its OPD; ``until`` ``None`` means the pause still lasts at ``end``.
     Working days inside ``(from, until]`` are not counted.
     """
-    total = working_days_between(start, end)
+    return _elapsed(_calendar(), start, end, pauses)
+
+
+def _elapsed(calendar: _Calendar, start: dt.date, end: dt.date, pauses: Iterable[Pause]) -> int:
+    total = calendar.between(start, end)
     for p_from, p_until in pauses:
         lo, hi = max(p_from, start), min(p_until or end, end)
-        total -= working_days_between(lo, hi)
+        total -= calendar.between(lo, hi)
     return total
 
 
@@ -196,12 +212,16 @@ def due(step: str, start: Optional[dt.date], pauses: Iterable[Pause] = (),
     """When a step that began on ``start`` is due: its working days after ``start``, pushed
     back by the working days of each pause (an open pause counts up to ``on``, default today).
     ``None`` when the step has no start or no time standard."""
+    return _due(_calendar(), step, start, pauses, on or today())
+
+
+def _due(calendar: _Calendar, step: str, start: Optional[dt.date], pauses: Iterable[Pause],
+         on: dt.date) -> Optional[dt.date]:
     days = step_days(step)
     if start is None or days is None:
         return None
-    on = on or today()
-    lost = sum(working_days_between(p_from, p_until or on) for p_from, p_until in pauses)
-    return add_working_days(start, days + lost)
+    lost = sum(calendar.between(p_from, p_until or on) for p_from, p_until in pauses)
+    return calendar.add(start, days + lost)
 
 
 def on_time(finished: dt.date, due_date: Optional[dt.date]) -> bool:
@@ -234,6 +254,16 @@ class Clock:
     def all_pauses(self) -> list[Pause]:
         """Closed pauses plus the open one (``until`` ``None``)."""
         return self.pauses + ([(self.paused_since, None)] if self.paused_since else [])
+
+
+def step_outcome(step: str, clock: Clock, finished: dt.date) -> tuple[int, bool]:
+    """A step that ``finished`` (as :meth:`StepClocks.feed` returns it): the working days it
+    took while its clock ran, and whether it was on time, i.e. finished on or before the due
+    date the pages showed while it ran (:func:`due`, :func:`on_time`)."""
+    assert clock.start is not None
+    calendar = _calendar()
+    return (_elapsed(calendar, clock.start, finished, clock.pauses),
+            on_time(finished, _due(calendar, step, clock.start, clock.pauses, finished)))
 
 
 class StepClocks:

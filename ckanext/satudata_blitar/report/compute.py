@@ -345,10 +345,7 @@ def _walk_audit(datasets: dict[str, _Dataset], org_ids: list[str], start_utc: dt
         finished = clocks.feed(transition, day)
         if finished is not None and in_year:
             step, clock = finished
-            due = workdays.due(step, clock.start, clock.pauses, on=day)
-            durations[step].append((
-                workdays.elapsed_working_days(clock.start, day, clock.pauses),  # type: ignore[arg-type]
-                workdays.on_time(day, due)))
+            durations[step].append(workdays.step_outcome(step, clock, day))
 
 
 def _load_extras(datasets: list[_Dataset]) -> None:
