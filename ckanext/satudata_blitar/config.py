@@ -77,6 +77,16 @@ def job_queue() -> str:
     return str(_get("checks.job_queue") or "default")
 
 
+def xlsx_max_uncompressed_bytes() -> int:
+    """An XLSX whose parts unpack to more than this is refused before it is opened."""
+    return int(_get("xlsx_max_uncompressed_mb") or 200) * 1024 * 1024
+
+
+def xlsx_max_cells() -> int:
+    """Largest sheet (rows times columns) read from an XLSX."""
+    return int(_get("xlsx_max_cells") or 20_000_000)
+
+
 def submit_checks_enabled() -> bool:
     """Whether ``submit`` requires complete SDI metadata and passing data checks."""
     return bool(_get("submit_checks"))

@@ -217,3 +217,48 @@ def test_xlsx_renamed_csv_is_refused(tmp_path):
     report = check_file(renamed, "csv", standard=standard(WIFI), standard_name=WIFI)
     assert _codes(report) == ["file-binary"]
     assert "Excel" in _english(report["issues"][0])
+
+
+# -- formula-like cells -------------------------------------------------------------------------
+
+def test_formula_like_text_is_a_warning_with_row_and_column(tmp_path):
+    path = tmp_path / "rumus.csv"
+    path.write_text("kode_wilayah,kelurahan,titik_wifi,tahun\n"
+                    "35.72.01.1001,Kepanjenkidul,3,2025\n"
+                    '35.72.01.1002,"=HYPERLINK(""http://contoh.test"",""klik"")",9,2025\n'
+                    "35.72.01.1003,-,4,2025\n"
+                    "35.72.01.1004,@SUM(A1),2,2025\n"
+                    '35.72.01.1005,"\tTab",2,2025\n', encoding="utf-8")
+    report = check_file(str(path), standard=standard(WIFI), standard_name=WIFI,
+                        period=(2025, 2025))
+    assert report["status"] == "passed"  # a warning, not an error
+    found = [(i["row"], i["column"], i["value"]) for i in report["issues"]
+             if i["code"] == "formula-like-cell"]
+    assert found == [(3, "kelurahan", '=HYPERLINK("http://contoh.test","klik")'),
+                     (5, "kelurahan", "@SUM(A1)"), (6, "kelurahan", "\tTab")]
+    item = next(i for i in report["issues"] if i["code"] == "formula-like-cell")
+    assert item["severity"] == "warning"
+    assert _english(item).startswith(
+        "Row 3, column kelurahan: '=HYPERLINK(\"http://contoh.test\",\"klik\")' starts with '='")
+    from .conftest import indonesian
+    assert render(item, indonesian).startswith("Baris 3, kolom kelurahan:")
+    assert "diawali '='" in render(item, indonesian)
+    tab = [i for i in report["issues"] if i["code"] == "formula-like-cell"][-1]
+    assert "starts with a tab" in _english(tab)
+
+
+def test_formula_like_cells_in_xlsx_and_the_count_beyond_the_list(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for n in range(2, 32):
+        sheet.append(["35.72.01.1001", f"=A{n}", n, 2025])
+        sheet.cell(row=n, column=2).data_type = "s"  # text typed as '=A2, not a formula
+    path = str(tmp_path / "rumus.xlsx")
+    book.save(path)
+    report = check_file(path, "xlsx")  # no standard: text columns come from the data
+    listed = [i for i in report["issues"] if i["code"] == "formula-like-cell"]
+    assert len(listed) == 20 and listed[0]["row"] == 2 and listed[0]["column"] == "kelurahan"
+    more = next(i for i in report["issues"] if i["code"] == "formula-like-more")
+    assert more["params"] == {"count": 30, "shown": 20}
+    assert "30 cells" in _english(more)

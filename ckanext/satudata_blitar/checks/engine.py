@@ -9,6 +9,10 @@ One pass over the data: frictionless validates types and constraints of the data
 its ``on_row`` callback on the rows frictionless has already parsed. Before that, cheap
 pre-checks on the raw bytes catch what frictionless reports poorly: empty and binary files,
 mixed encodings, the column separator, Indonesian number separators and the header.
+
+An XLSX workbook is inspected before it is opened and then streamed row by row within the
+workbook limits (``spreadsheets``): a decompression bomb is refused, never unpacked. Text
+cells that a spreadsheet program would run as a formula get a warning.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import time
 import zipfile
 from typing import Any, Optional
 
+from ckanext.satudata_blitar import spreadsheets
 from ckanext.satudata_blitar.checks import messages as m
 from ckanext.satudata_blitar.checks.reference import BPS, KEMENDAGRI, load_reference
 
@@ -43,6 +48,10 @@ _MAGIC = (
 _ID_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$|^-?\d+,\d+$")
 _INTL_NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+\.\d{1,2}$|^-?\d+\.\d{4,}$")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+#: formula-like cells listed one by one; the rest are counted
+FORMULA_WARNINGS = 20
+_TRIGGER_CHARS = "".join(spreadsheets.FORMULA_TRIGGERS)
+_TAB_CR = {"\t": m.N_("a tab"), "\r": m.N_("a carriage return")}
 
 
 class _Stop(Exception):
@@ -52,7 +61,8 @@ class _Stop(Exception):
 def check_file(path: str, fmt: Optional[str] = None, *, standard: Optional[dict[str, Any]] = None,
                standard_name: Optional[str] = None,
                period: Optional[tuple[Optional[int], Optional[int]]] = None,
-               region: str = "Kota Blitar", limit_errors: int = DEFAULT_LIMIT) -> dict[str, Any]:
+               region: str = "Kota Blitar", limit_errors: int = DEFAULT_LIMIT,
+               xlsx_limits: Optional[spreadsheets.Limits] = None) -> dict[str, Any]:
     """Check one file against a data standard and the SDI rules.
 
     :param path: local path of the file
@@ -62,12 +72,14 @@ def check_file(path: str, fmt: Optional[str] = None, *, standard: Optional[dict[
     :param period: (first year, last year) of the dataset's reference period
     :param region: region name quoted in area-code messages
     :param limit_errors: stop listing problems after this many
+    :param xlsx_limits: how much of a workbook to read (default: the portal's configuration)
     :returns: the report dict (``status`` is ``passed`` or ``failed``)
     """
     started = time.perf_counter()
     fmt = (fmt or os.path.splitext(path)[1].lstrip(".")).lower()
     state = _State(standard=standard, standard_name=standard_name or "", period=period,
                    region=region, limit=limit_errors, fmt=fmt)
+    state.xlsx_limits = xlsx_limits or spreadsheets.limits()
     try:
         if fmt not in TABULAR_FORMATS:
             state.add(m.issue("unsupported-format", m.WARNING, format=fmt.upper() or "?"))
@@ -119,6 +131,8 @@ class _State:
         self.required: set[str] = set()
         self.minimums: dict[str, Any] = {}
         self.frictionless: dict[str, Any] = {}
+        self.xlsx_limits = spreadsheets.Limits()
+        self.xlsx_facts: Optional[spreadsheets.XlsxFacts] = None
 
     def add(self, item: dict[str, Any]) -> None:
         if item["severity"] == m.ERROR:
@@ -288,32 +302,35 @@ def _precheck_xlsx(path: str, state: _State) -> list[str]:
         kind = "an old Excel (.xls) file" if head.startswith(b"\xd0\xcf\x11\xe0") else "not XLSX"
         state.add(m.issue("file-unreadable", note=kind))
         raise _Stop()
-    import openpyxl
-
-    small = os.path.getsize(path) <= 20 * 1024 * 1024
-    # a file object: CKAN stores uploads without an extension, which openpyxl refuses by name
-    with open(path, "rb") as handle:
-        try:
-            book = openpyxl.load_workbook(handle, read_only=not small, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - corrupt workbooks raise many types
-            state.add(m.issue("file-unreadable", note=type(exc).__name__))
-            raise _Stop()
-        try:
+    # the archive is inspected before openpyxl opens it (decompression bombs), and opened in
+    # read-only streaming mode only; merged cells come from that inspection
+    try:
+        with spreadsheets.open_xlsx(path, state.xlsx_limits) as (book, facts):
+            state.xlsx_facts = facts
+            if not book.worksheets:
+                state.add(m.issue("file-empty"))
+                raise _Stop()
             sheet = book.worksheets[0]
             state.sheet = sheet.title
             if len(book.worksheets) > 1:
                 state.add(m.issue("xlsx-sheets", m.WARNING, count=len(book.worksheets),
                                   sheet=sheet.title))
-            if small:
-                merged = [str(r) for r in sheet.merged_cells.ranges if r.min_row <= 1]
-                if merged:
-                    state.add(m.issue("xlsx-merged-header", cells=", ".join(merged[:5])))
-                    raise _Stop()
-            rows = sheet.iter_rows(min_row=1, max_row=2, values_only=True)
+            merged = [r for r in facts.merged if _first_row(r) <= 1]
+            if merged:
+                state.add(m.issue("xlsx-merged-header", cells=", ".join(merged[:5])))
+                raise _Stop()
+            rows = spreadsheets.sheet_rows(sheet, state.xlsx_limits)
             header = next(rows, None)
             first = next(rows, None)
-        finally:
-            book.close()
+            rows.close()
+    except spreadsheets.Refused as refused:
+        state.add(m.issue(refused.code, **refused.params))
+        raise _Stop()
+    except _Stop:
+        raise
+    except Exception as exc:  # noqa: BLE001 - corrupt workbooks raise many types
+        state.add(m.issue("file-unreadable", note=type(exc).__name__))
+        raise _Stop()
     if not header or all(c is None for c in header):
         state.add(m.issue("file-empty"))
         raise _Stop()
@@ -323,6 +340,11 @@ def _precheck_xlsx(path: str, state: _State) -> list[str]:
         state.add(m.issue("file-no-rows"))
         raise _Stop()
     return ["" if c is None else str(c) for c in header]
+
+
+def _first_row(cell_range: str) -> int:
+    digits = re.search(r"\d+", cell_range)
+    return int(digits.group()) if digits else 0
 
 
 # -- header -------------------------------------------------------------------------------------
@@ -400,23 +422,31 @@ def _validate(path: str, state: _State) -> None:
     from frictionless import Detector, Dialect, FrictionlessException, Resource, Schema, formats
 
     schema_descriptor = _schema_for(state)
-    options: dict[str, Any] = {"format": state.fmt}
-    if state.fmt == "csv":
-        options["encoding"] = state.encoding
-        options["dialect"] = Dialect(controls=[formats.CsvControl(delimiter=state.delimiter)])
-    else:
-        options["dialect"] = Dialect(controls=[formats.ExcelControl(sheet=1)])
+    options: dict[str, Any] = {}
     if schema_descriptor is not None:
         options["schema"] = Schema.from_descriptor(schema_descriptor)
         options["detector"] = Detector(schema_sync=True)
-    # a relative path under an explicit basepath: frictionless refuses absolute paths as unsafe
-    resource = Resource(os.path.basename(path), basepath=os.path.dirname(path) or ".", **options)
+    table: Optional[spreadsheets.XlsxTable] = None
+    if state.fmt == "csv":
+        options["encoding"] = state.encoding
+        options["dialect"] = Dialect(controls=[formats.CsvControl(delimiter=state.delimiter)])
+        # a relative path under an explicit basepath: frictionless refuses absolute paths
+        resource = Resource(os.path.basename(path), basepath=os.path.dirname(path) or ".",
+                            format="csv", **options)
+    else:
+        # the first sheet streamed within the workbook limits, as rows of Python values
+        table = spreadsheets.XlsxTable(path, state.xlsx_limits, state.xlsx_facts)
+        resource = Resource(data=table, format="inline", **options)
     rows = _RowChecks(state)
     try:
         report = resource.validate(on_row=rows, limit_errors=state.limit)
     except FrictionlessException as exc:
         state.add(m.issue("file-unreadable", note=exc.error.note))
         return
+    if table is not None and table.refused is not None:
+        state.add(m.issue(table.refused.code, **table.refused.params))
+    elif table is not None and table.error is not None:
+        state.add(m.issue("file-unreadable", note=type(table.error).__name__))
     task = report.tasks[0] if report.tasks else None
     state.frictionless = {"valid": report.valid, "stats": dict(report.stats),
                           "warnings": list(report.warnings)}
@@ -516,6 +546,12 @@ class _RowChecks:
         self._known: dict[str, tuple[Any, Optional[str]]] = {}
         #: codes already accepted (valid, the file's system, the right level)
         self._fine: set[str] = set()
+        #: text columns, where a cell may look like a formula (None: from the first row)
+        self.text_fields: Optional[list[str]] = None
+        if state.standard is not None:
+            self.text_fields = [f["name"] for f in state.standard.get("fields", [])
+                                if f["name"] in present and f.get("type", "string") == "string"]
+        self.formulas = 0
 
     def __call__(self, row: Any) -> None:
         # hot path, once per row (~2 us): plain dict lookups on the row frictionless parsed
@@ -548,6 +584,13 @@ class _RowChecks:
             if value is not None and value != int(value):
                 state.add(m.issue("not-integer", row=row.row_number, column=name, value=value,
                                   example=int(value)))
+        text_fields = self.text_fields
+        if text_fields is None:
+            text_fields = self.text_fields = [f.name for f in row.fields if f.type == "string"]
+        for name in text_fields:
+            value = row[name]
+            if value and value[0] in _TRIGGER_CHARS and spreadsheets.formula_like(value):
+                self._formula(name, value, row.row_number)
         key_of = self.key_of
         if key_of is not None:
             key = key_of(row)
@@ -559,6 +602,13 @@ class _RowChecks:
                                   first_row=seen[key]))
             elif key is not None and not (self.multi_key and None in key):
                 seen[key] = row.row_number
+
+    def _formula(self, column: str, value: str, number: int) -> None:
+        self.formulas += 1
+        if self.formulas <= FORMULA_WARNINGS:
+            char = _TAB_CR.get(value[0], f"'{value[0]}'")
+            self.state.add(m.issue("formula-like-cell", m.WARNING, row=number, column=column,
+                                   value=value, char=char))
 
     def _area(self, value: str, number: int) -> None:
         state = self.state
@@ -594,5 +644,8 @@ class _RowChecks:
             self._fine.add(value)
 
     def finish(self) -> None:
-        """Free the key index once the file has been read."""
+        """Free the key index once the file has been read; count the formula-like cells."""
         self.keys_seen.clear()
+        if self.formulas > FORMULA_WARNINGS:
+            self.state.add(m.issue("formula-like-more", m.WARNING, count=self.formulas,
+                                   shown=FORMULA_WARNINGS))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from ckanext.satudata_blitar.spreadsheets import REFUSALS
+
 
 def N_(msgid: str) -> str:
     """Mark a string for extraction; it is translated when rendered."""
@@ -110,7 +112,15 @@ TEMPLATES: dict[str, str] = {
                         "contact the Walidata."),
     "too-many-errors": N_("Only the first %(limit)s problems are listed. Fix them and upload the "
                           "file again to see the rest."),
+    "formula-like-cell": N_("'%(value)s' starts with %(char)s, so a spreadsheet program may "
+                            "run it as a formula when someone opens the downloaded file. If it "
+                            "is text, write it so that it does not start with %(char)s, for "
+                            "example by putting words first."),
+    "formula-like-more": N_("%(count)s cells start with =, +, -, @, a tab or a carriage return; "
+                            "only the first %(shown)s are listed."),
     "frictionless": N_("%(note)s"),
+    # workbooks refused before they are read (decompression bombs): spreadsheets.py
+    **REFUSALS,
 }
 
 ROW_COLUMN = N_("Row %(row)s, column %(column)s: ")
@@ -133,7 +143,7 @@ LEVEL_LABELS: dict[str, str] = {
 }
 
 #: params whose value is itself a msgid to translate before formatting
-_TRANSLATED_PARAMS = ("type_label", "level", "expected")
+_TRANSLATED_PARAMS = ("type_label", "level", "expected", "char")
 
 
 def issue(code: str, severity: str = ERROR, *, row: Optional[int] = None,

@@ -16,7 +16,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import uploader
 
-from ckanext.satudata_blitar import config
+from ckanext.satudata_blitar import config, spreadsheets
 from ckanext.satudata_blitar.checks import engine
 from ckanext.satudata_blitar.checks import messages as m
 from ckanext.satudata_blitar.model.checks import ResourceCheck
@@ -140,7 +140,7 @@ def schedule(resource_id: str, *, force_sync: bool = False,
         model.Session.commit()
         return row.as_dict()
     path = _file_path(resource)
-    size = os.path.getsize(path) if path and os.path.exists(path) else 0
+    size = _work_size(path, fmt)
     if force_sync or size <= config.sync_max_bytes():
         return _run(row, resource, pkg_dict, path, fmt, std, fingerprint)
     _store(row, "pending", None, std, fingerprint)
@@ -153,6 +153,20 @@ def schedule(resource_id: str, *, force_sync: bool = False,
         row.job_id = job.id
         model.Session.commit()
     return row.as_dict() if row is not None else None
+
+
+def _work_size(path: Optional[str], fmt: str) -> int:
+    """How much a check of the file reads: its size, or for an XLSX what its parts unpack
+    to (a 2 MB workbook can hold 100 MB of sheet), so large workbooks go to the job too.
+    A workbook refused from its table of contents alone (a ZIP bomb) reads nothing: 0."""
+    if not path or not os.path.exists(path):
+        return 0
+    size = os.path.getsize(path)
+    if fmt == "xlsx":
+        if spreadsheets.quick_refusal(path, spreadsheets.limits()) is not None:
+            return 0
+        size = max(size, spreadsheets.declared_size(path) or 0)
+    return size
 
 
 def _skipped_report(fmt: str, std: Optional[str]) -> dict[str, Any]:

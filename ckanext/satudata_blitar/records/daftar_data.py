@@ -8,7 +8,7 @@ import io
 from typing import Any, Iterable, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckanext.satudata_blitar import lifecycle, workdays
+from ckanext.satudata_blitar import lifecycle, spreadsheets, workdays
 from ckanext.satudata_blitar.model.records import (
     DD_AGREED, DD_DRAFT, DaftarData, DaftarDataItem,
 )
@@ -29,6 +29,12 @@ COLUMNS: tuple[str, ...] = (
     "kode", "nama_data", "opd", "frekuensi", "jenis_data", "kode_standar_data", "satuan",
     "prioritas", "catatan",
 )
+
+
+#: an import holds at most this many rows (header included); a city's list has hundreds
+IMPORT_MAX_ROWS = 10_000
+#: an imported workbook may unpack to at most this much
+IMPORT_MAX_UNCOMPRESSED = 20 * 1024 * 1024
 
 
 def get_daftar_data(id_: str) -> DaftarData:
@@ -231,17 +237,31 @@ def export_xlsx(dd: DaftarData) -> bytes:
     return out.getvalue()
 
 
+def _xlsx_values(content: bytes) -> list[list[Any]]:
+    """The first sheet's rows, read within the import's limits (decompression bombs are
+    refused before openpyxl opens the file)."""
+    lim = spreadsheets.limits(max_uncompressed=IMPORT_MAX_UNCOMPRESSED,
+                              max_rows=IMPORT_MAX_ROWS)
+    try:
+        with spreadsheets.open_xlsx(content, lim) as (book, _facts):
+            if not book.worksheets:
+                return []
+            return list(spreadsheets.sheet_rows(book.worksheets[0], lim))
+    except spreadsheets.Refused as refused:
+        raise tk.ValidationError({"upload": [refused.message()]}) from refused
+    except Exception as e:  # openpyxl and zipfile raise many kinds for a damaged file
+        raise tk.ValidationError({"upload": [tk._(
+            "The file is not a readable XLSX workbook.")]}) from e
+
+
 def parse_table(content: bytes, fmt: str) -> list[dict[str, Any]]:
-    """Rows of an uploaded CSV or XLSX as dicts keyed by the header row."""
+    """Rows of an uploaded CSV or XLSX as dicts keyed by the header row.
+
+    A text cell the portal neutralised on export (``'=…``) reads back as it was written.
+    """
     fmt = (fmt or "").lower().lstrip(".")
     if fmt == "xlsx":
-        import openpyxl  # noqa: PLC0415
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as e:  # openpyxl raises many kinds for a damaged file
-            raise tk.ValidationError({"upload": [tk._(
-                "The file is not a readable XLSX workbook.")]}) from e
-        values = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        values = _xlsx_values(content)
     elif fmt == "csv":
         try:
             text = content.decode("utf-8-sig")
@@ -253,7 +273,12 @@ def parse_table(content: bytes, fmt: str) -> list[dict[str, Any]]:
             dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", ",;\t")  # type: ignore[assignment]
         except csv.Error:
             pass
-        values = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        values = []
+        for r in csv.reader(io.StringIO(text), dialect):
+            if len(values) >= IMPORT_MAX_ROWS:
+                raise tk.ValidationError({"upload": [spreadsheets.Refused(
+                    "too-many-rows", limit=IMPORT_MAX_ROWS).message()]})
+            values.append(r)
     else:
         raise tk.ValidationError({"format": [tk._('Choose the format "csv" or "xlsx".')]})
     values = [r for r in values if any(str(c or "").strip() for c in r)]
@@ -267,8 +292,8 @@ def parse_table(content: bytes, fmt: str) -> list[dict[str, Any]]:
             columns=", ".join(missing), expected=", ".join(COLUMNS))]})
     rows = []
     for values_row in values[1:]:
-        cells = [("" if c is None else str(c) if not isinstance(c, str) else c)
-                 for c in values_row]
+        cells = [("" if c is None else str(c) if not isinstance(c, str)
+                  else spreadsheets.restore(c)) for c in values_row]
         cells += [""] * (len(header) - len(cells))
         rows.append({h: cells[i] for i, h in enumerate(header) if h})
     return rows
