@@ -128,7 +128,8 @@ def template_file(descriptor: dict[str, Any], fmt: str) -> bytes:
     """An empty CSV or XLSX file with the header of a standard, for producers to fill in.
 
     The XLSX has a single sheet (a second sheet would be reported by the check) and the
-    description of each column as a cell comment.
+    description of each column as a cell comment. Headers go through the spreadsheets
+    module's formula rule like every cell the portal writes.
 
     :param descriptor: the standard's Table Schema
     :param fmt: ``csv`` or ``xlsx``
@@ -138,8 +139,10 @@ def template_file(descriptor: dict[str, Any], fmt: str) -> bytes:
         import csv
         import io
 
+        from ckanext.satudata_blitar import spreadsheets
+
         buf = io.StringIO()
-        csv.writer(buf, lineterminator="\r\n").writerow(names)
+        csv.writer(buf, lineterminator="\r\n").writerow(spreadsheets.csv_row(names))
         return buf.getvalue().encode("utf-8")
     if fmt == "xlsx":
         import io
@@ -148,11 +151,14 @@ def template_file(descriptor: dict[str, Any], fmt: str) -> bytes:
         from openpyxl.comments import Comment
         from openpyxl.styles import Font
 
+        from ckanext.satudata_blitar import spreadsheets
+
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.title = "data"
+        spreadsheets.xlsx_append(sheet, names)
         for col, field in enumerate(descriptor.get("fields", []), start=1):
-            cell = sheet.cell(row=1, column=col, value=field["name"])
+            cell = sheet.cell(row=1, column=col)
             cell.font = Font(bold=True)
             note = field.get("description") or field.get("title")
             if note:

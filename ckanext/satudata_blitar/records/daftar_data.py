@@ -217,9 +217,12 @@ def export_rows(dd: DaftarData) -> list[list[str]]:
 
 
 def export_csv(dd: DaftarData) -> bytes:
-    """CSV (UTF-8 with BOM so spreadsheet programs read it as UTF-8, comma separated)."""
+    """CSV (UTF-8 with BOM so spreadsheet programs read it as UTF-8, comma separated);
+    formula-like text is neutralised (:func:`spreadsheets.neutralise`)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(export_rows(dd))
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in export_rows(dd):
+        writer.writerow(spreadsheets.csv_row(row))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -231,7 +234,7 @@ def export_xlsx(dd: DaftarData) -> bytes:
     sheet = book.active
     sheet.title = f"Daftar Data {dd.year} r{dd.revision}"[:31]
     for row in export_rows(dd):
-        sheet.append(row)
+        spreadsheets.xlsx_append(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

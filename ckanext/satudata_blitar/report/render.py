@@ -22,6 +22,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata_blitar import lifecycle
 from ckanext.satudata_blitar import config
+from ckanext.satudata_blitar import spreadsheets
 
 FORMATS: tuple[str, ...] = ("json", "pdf", "xlsx", "csv")
 MIMETYPES: dict[str, str] = {
@@ -366,23 +367,29 @@ def to_json(document: dict[str, Any]) -> bytes:
 
 def to_csv(document: dict[str, Any]) -> bytes:
     """One CSV block per section: title row, header row, data rows, blank row (UTF-8 with
-    BOM; numbers with a decimal point so that programs read them)."""
+    BOM; numbers with a decimal point so that programs read them; formula-like text
+    neutralised by :func:`spreadsheets.csv_row`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([report_title(document)])
-    writer.writerow([tk._("As of"), document["period"]["as_of"]])
-    writer.writerow([])
+    csv_writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def write(row: list[Any]) -> None:
+        csv_writer.writerow(spreadsheets.csv_row(row))
+
+    write([report_title(document)])
+    write([tk._("As of"), document["period"]["as_of"]])
+    write([])
     for section in sections(document):
-        writer.writerow([section.title])
-        writer.writerow(section.columns)
+        write([section.title])
+        write(section.columns)
         for row in section.rows:
-            writer.writerow(["" if v is None else v for v in row])
-        writer.writerow([])
+            write(row)
+        write([])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(document: dict[str, Any]) -> bytes:
-    """A workbook with one sheet per section (numbers stay numbers)."""
+    """A workbook with one sheet per section (numbers stay numbers; formula-like text is
+    written as text by :func:`spreadsheets.xlsx_append`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -397,17 +404,17 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
             name = name[:29] + "_" + str(len(used))
         used.add(name)
         ws = wb.create_sheet(name)
-        ws.append([section.title])
+        spreadsheets.xlsx_append(ws, [section.title])
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append(section.columns)
+        spreadsheets.xlsx_append(ws, section.columns)
         for cell in ws[2]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in section.rows:
-            ws.append(["" if v is None else v for v in row])
+            spreadsheets.xlsx_append(ws, ["" if v is None else v for v in row])
         if section.note:
             ws.append([])
-            ws.append([section.note])
+            spreadsheets.xlsx_append(ws, [section.note])
         for i, column in enumerate(ws.columns, start=1):
             width = max((len(str(c.value)) for c in list(column)[1:] if c.value is not None),
                         default=8)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Action, Context, DataDict
-from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar import lifecycle, spreadsheets
 from ckanext.satudata_blitar.logic import schema
 from ckanext.satudata_blitar.logic.common import context_user as _context_user
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus, RoleAssignment
@@ -340,10 +340,10 @@ def satudata_audit_export(context: Context, data_dict: DataDict) -> str:
         query = query.filter(AuditEntry.timestamp < data["until"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(AUDIT_CSV_COLUMNS)
+    writer.writerow(spreadsheets.csv_row(AUDIT_CSV_COLUMNS))
     for row in query.order_by(AuditEntry.timestamp, AuditEntry.id):
         values = row.as_dict()
-        writer.writerow(["" if values[c] is None else values[c] for c in AUDIT_CSV_COLUMNS])
+        writer.writerow(spreadsheets.csv_row(values[c] for c in AUDIT_CSV_COLUMNS))
     return buffer.getvalue()
 
 
