@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import uuid
 from typing import Any, Optional
 
 from werkzeug.datastructures import FileStorage
@@ -33,7 +34,10 @@ COMPLETE: dict[str, Any] = {
 }
 
 NIP = "198001012005011001"
+#: letter numbers: a count, and a mark of this process so that several processes writing to one
+#: database (``tests/harvest/ckan_ops.py`` runs one per step) never repeat a number
 _numbers = itertools.count(1)
+_PROCESS = uuid.uuid4().hex[:6]
 
 
 def make_pdf(text: str = "Surat validasi", pad: int = 0) -> bytes:
@@ -98,7 +102,7 @@ def record_letter(owner_org: str, package_ids: list[str], context: Optional[dict
                   **fields: Any) -> dict[str, Any]:
     """Record a real validation letter (signed PDF) of ``owner_org`` covering the datasets."""
     data = {
-        "owner_org": owner_org, "number": f"000.5/{next(_numbers)}/410.uji/2026",
+        "owner_org": owner_org, "number": f"000.5/{next(_numbers)}.{_PROCESS}/410.uji/2026",
         "letter_date": "2026-01-05", "subject": "Validasi data sektoral",
         "signatory_name": "Dr. Sri Wahyuni", "signatory_nip": NIP,
         "signatory_position": "Kepala Dinas", "signatory_acting": "",

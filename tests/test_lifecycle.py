@@ -137,7 +137,8 @@ def test_validate_without_a_covering_letter_is_refused(world):
     before = audit_count(dataset["id"])
     for ref, message in (
             (None, f'No validation letter covers dataset "{dataset["name"]}"'),
-            ("000.5/404/410.uji/2026", 'Validation letter "000.5/404/410.uji/2026" not found'),
+            ("000.5/404/410.tidak-ada/2026",
+             'Validation letter "000.5/404/410.tidak-ada/2026" not found'),
             (other_letter["id"], f'does not cover dataset "{dataset["name"]}"')):
         with pytest.raises(tk.ValidationError) as err:
             helpers.call_action("satudata_dataset_validate", id=dataset["id"], letter_ref=ref)

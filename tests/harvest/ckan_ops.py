@@ -7,9 +7,9 @@
     python ckan_ops.py --config mirror.ini harvest-source NAME URL TYPE
     python ckan_ops.py --config mirror.ini harvested SOURCE_NAME
 
-Lifecycle steps are taken as the system (``lifecycle.apply_transition``) so that the gates of
-other issues (metadata completeness, recorded validation letters) do not decide harvester
-tests. Prints one JSON document on stdout.
+Lifecycle steps go through the real actions (``harvest_support``): the datasets have complete
+metadata and an uploaded CSV that passes its check, and a real validation letter validates
+them. Prints one JSON document on stdout.
 """
 from __future__ import annotations
 
@@ -19,14 +19,15 @@ import os
 import sys
 from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]  # harvest_support, and the sop_support it uses
 
 
 def _seed() -> dict[str, Any]:
     """One OPD, one sector and datasets in every state a harvester meets (idempotent)."""
     from ckanapi import LocalCKAN
 
-    from harvest_support import walk, withdraw
+    from harvest_support import COMPLETE, upload_csv, walk, withdraw
 
     site = LocalCKAN()
     for action, name, title in (("organization", "dinkes", "Dinas Kesehatan"),
@@ -38,9 +39,9 @@ def _seed() -> dict[str, Any]:
     states = {"terbit-satu": "published", "terbit-dua": "published", "masih-draf": "draft",
               "sudah-validasi": "validated", "pernah-terbit": "withdrawn"}
     for name, state in states.items():
-        pkg = site.call_action("package_create", {
-            "name": name, "title": name.replace("-", " ").title(), "owner_org": "dinkes",
-            "resources": [{"url": f"http://example.com/{name}.csv", "format": "CSV"}]})
+        pkg = site.call_action("package_create", dict(
+            COMPLETE, name=name, title=name.replace("-", " ").title(), owner_org="dinkes"))
+        upload_csv(pkg["id"], f"{name}.csv")
         if state != "draft":
             walk(pkg["id"], "published" if state == "withdrawn" else state)
         if state == "withdrawn":
@@ -52,15 +53,14 @@ def _seed() -> dict[str, Any]:
 def _publish(name: str) -> dict[str, Any]:
     from ckanapi import LocalCKAN
 
-    from harvest_support import SDI_FIELDS, walk
+    from harvest_support import COMPLETE, SDI_FIELDS, upload_csv, walk
 
     site = LocalCKAN()
-    data = dict(SDI_FIELDS, name=name, title=f"Uji panen {name}", owner_org="dinkes",
-                notes="Dataset uji harvester.", tags=[{"name": "uji"}],
-                groups=[{"name": "kesehatan"}],
-                resources=[{"url": "http://example.com/uji.csv", "format": "CSV",
-                            "name": "Uji"}])
+    data = dict(COMPLETE, **SDI_FIELDS, name=name, title=f"Uji panen {name}",
+                owner_org="dinkes", notes="Dataset uji harvester.", tags=[{"name": "uji"}],
+                groups=[{"name": "kesehatan"}])
     pkg = site.call_action("package_create", data)
+    upload_csv(pkg["id"], "uji.csv", name="Uji")
     walk(pkg["id"])
     return site.call_action("package_show", {"id": pkg["id"]})
 

@@ -7,15 +7,16 @@ import pytest
 
 from ckan.tests import factories, helpers
 
-from harvest_support import SDI_FIELDS, walk, withdraw
+from harvest_support import COMPLETE, SDI_FIELDS, upload_csv, walk, withdraw
 
 
 @pytest.fixture
 def harvest_world(clean_db, with_request_context) -> dict[str, Any]:
     """One OPD, one sector and datasets in the states a harvester may meet.
 
-    ``published`` (full SDI metadata, in sector ``kependudukan``), ``draft``, ``validated``
-    (still private), ``withdrawn`` (published once, then withdrawn).
+    ``published`` (full SDI metadata, in sector ``kependudukan``, an uploaded CSV), ``draft``,
+    ``validated`` (still private), ``withdrawn`` (published once, then withdrawn); each walked
+    through the real gates.
     """
     sysadmin = factories.Sysadmin()
     org = factories.Organization(name="dispendukcapil", title="Dinas Kependudukan dan "
@@ -26,14 +27,15 @@ def harvest_world(clean_db, with_request_context) -> dict[str, Any]:
     published = factories.Dataset(
         name="penduduk-kelurahan-2025", title="Jumlah Penduduk menurut Kelurahan, 2025",
         tags=[{"name": "penduduk"}, {"name": "kelurahan"}], groups=[{"name": group["name"]}],
-        resources=[{"url": "http://example.com/penduduk.csv", "format": "CSV",
-                    "name": "Penduduk 2025"}],
-        **SDI_FIELDS, **common)
+        **dict(COMPLETE, **SDI_FIELDS), **common)
+    upload_csv(published["id"], "penduduk.csv", name="Penduduk 2025")
     walk(published["id"], "published")
     draft = factories.Dataset(name="draf-rahasia", title="Draf rahasia", **common)
-    validated = factories.Dataset(name="sudah-divalidasi", title="Sudah divalidasi", **common)
+    validated = factories.Dataset(name="sudah-divalidasi", title="Sudah divalidasi",
+                                  **COMPLETE, **common)
     walk(validated["id"], "validated")
-    withdrawn = factories.Dataset(name="ditarik-2024", title="Ditarik 2024", **common)
+    withdrawn = factories.Dataset(name="ditarik-2024", title="Ditarik 2024", **COMPLETE,
+                                  **common)
     walk(withdrawn["id"], "published")
     withdraw(withdrawn["id"], reason="RAHASIA-ALASAN-INTERNAL")
     return {"sysadmin": sysadmin, "org": org, "group": group,

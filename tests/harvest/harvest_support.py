@@ -1,31 +1,22 @@
-"""Helpers of the harvester tests: SDI metadata and lifecycle walks taken as the system."""
+"""Helpers of the harvester tests: SDI metadata, and lifecycle steps through the real actions.
+
+``walk`` is :func:`sop_support.walk`: the submit gate (complete metadata, passing data checks)
+and a real validation letter decide, as for any dataset; ``withdraw`` is the Walidata's action.
+The datasets harvesters meet are made to pass: ``COMPLETE``/``SDI_FIELDS`` metadata and an
+uploaded CSV (:func:`sop_support.upload_csv`).
+"""
 from __future__ import annotations
 
 from typing import Any
 
-import ckan.model as model
+from ckan.tests import helpers
 
-from ckanext.satudata_blitar import lifecycle
-
-#: the happy path to publication; taken as the system so that the gates of other issues
-#: (complete metadata at submit, a recorded validation letter) do not decide these tests
-PATH = ("submit", "verify", "validate", "publish")
-
-
-def walk(package_id: str, state: str = lifecycle.PUBLISHED) -> None:
-    """Move a draft along the happy path until it reaches ``state``."""
-    for transition in PATH:
-        pkg = model.Package.get(package_id)
-        lifecycle.apply_transition(pkg, transition, None, lifecycle.SYSTEM,
-                                   letter_ref="000.5/9/410.test/2025")
-        if lifecycle.TRANSITIONS[transition].target == state:
-            return
+from sop_support import COMPLETE, upload_csv, walk  # noqa: F401 - the harvester tests' walk
 
 
 def withdraw(package_id: str, reason: str = "koreksi") -> None:
-    """Withdraw a published dataset (as the system)."""
-    lifecycle.apply_transition(model.Package.get(package_id), "withdraw", None,
-                               lifecycle.SYSTEM, reason=reason)
+    """Withdraw a published dataset (the Walidata's step, taken as the system)."""
+    helpers.call_action("satudata_dataset_withdraw", id=package_id, reason=reason)
 
 
 #: SDI metadata of the published test dataset (schemas/dataset.yaml field names)
