@@ -18,31 +18,10 @@ from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar import lifecycle
 
+from sop_support import COMPLETE, make_pdf, walk
+
 ROLES = ("anonymous", "opd_editor", "opd_admin", "other_opd", "walidata", "pembina",
          "sekretariat", "sysadmin")
-
-
-def _pdf(text: str = "Surat validasi") -> bytes:
-    """A minimal one-page PDF with a correct cross-reference table."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
 
 
 @pytest.fixture(scope="module")
@@ -77,16 +56,12 @@ def _headers(world: dict[str, Any], role: str) -> dict[str, str]:
 
 
 def _dataset(world: dict[str, Any], state: str = lifecycle.DRAFT, **kwargs: Any) -> dict[str, Any]:
-    """A dataset of OPD A walked to ``state`` (as the system, skipping the SDI gates)."""
+    """A dataset of OPD A with complete SDI metadata, walked to ``state`` through the actions
+    (the submit gate and a real validation letter decide: :func:`sop_support.walk`)."""
     dataset = factories.Dataset(owner_org=world["org_a"]["id"],
-                                user=world["users"]["opd_editor"], **kwargs)
-    pkg = model.Package.get(dataset["id"])
-    for transition in ("submit", "verify", "validate", "publish"):
-        if lifecycle.get_state(pkg) == state:
-            break
-        lifecycle.apply_transition(pkg, transition, None, lifecycle.SYSTEM,
-                                   letter_ref="uji" if transition == "validate" else None)
-    assert lifecycle.get_state(pkg) == state
+                                user=world["users"]["opd_editor"], **dict(COMPLETE, **kwargs))
+    walk(dataset["id"], state)
+    assert lifecycle.get_state(model.Package.get(dataset["id"])) == state
     return dataset
 
 
@@ -155,12 +130,18 @@ def test_visitors_see_only_the_published_facts(app, world) -> None:
 
 
 def test_draft_shows_submit_to_its_producer(app, world) -> None:
+    """The SDI gate decides: a complete draft has a submit button, an incomplete one lists
+    what is missing instead."""
     dataset = _dataset(world, lifecycle.DRAFT)
     body = _get(app, f"/dataset/{dataset['name']}", world, "opd_editor", status=200).body
     assert "Draf" in body
-    # the SDI gate decides; when nothing is missing there is a submit button
-    problems = "Sebelum dataset ini dapat diajukan" in body
-    assert ("submit" in _buttons(body)) is not problems
+    assert "submit" in _buttons(body)
+    assert "Sebelum dataset ini dapat diajukan" not in body
+    incomplete = factories.Dataset(owner_org=world["org_a"]["id"], notes="",
+                                   user=world["users"]["opd_editor"])
+    body = _get(app, f"/dataset/{incomplete['name']}", world, "opd_editor", status=200).body
+    assert "Sebelum dataset ini dapat diajukan" in body
+    assert "submit" not in _buttons(body)
 
 
 # -- transitions -----------------------------------------------------------------------------------
@@ -226,7 +207,7 @@ def test_head_of_opd_records_a_letter_and_validates(app, world) -> None:
     assert 'id="error-signatory_nip"' in response.body
     assert 'id="error-upload"' in response.body
     data.update(signatory_nip="197001011990031001",
-                upload=(io.BytesIO(_pdf()), "surat.pdf"))
+                upload=(io.BytesIO(make_pdf()), "surat.pdf"))
     response = browser.post("/satudata/letters/new", data=data,
                             headers=_headers(world, "opd_admin"), follow_redirects=False)
     assert response.status_code == 302, response.body[:1000]
