@@ -5,19 +5,29 @@ Every transition runs through its ``satudata_dataset_*`` action at a frozen time
 *cuti bersama* of 2025 (Idul Fitri, Waisak, Ascension, Idul Adha, Independence Day, Christmas)
 fall inside the steps. The expected document is computed by hand in ``test_fixture_year``.
 
+The real gates decide every step: datasets are submitted with complete SDI metadata and data
+files that pass their check (uploaded at a frozen time, so each check finishes on a known
+day), and validated with a real letter (signed PDF). What the gate would refuse today is
+legacy data written afterwards (:func:`set_extra`): d6's concept and area code.
+
 OPDs: A = Dinas Kesehatan (items K1–K3), B = Dinas Pendidikan (P1, P2), C = Dinas Sosial (none).
 
 =====  ===  ====  ==================================================================
  name  OPD  item  history (WIB dates)
 =====  ===  ====  ==================================================================
- d1    A    K1    submit 03-26, verify 04-09 (Idul Fitri), validate 04-14, publish 04-15
- d2    A    K2    submit 05-05, return 05-07, submit 05-19, verify 05-21,
-                  validate 06-04 (Ascension), publish 06-10 (Idul Adha)
- d3    A    K3    submit 07-01, verify 07-03, validate 07-04, publish 07-07, withdraw 09-01
- d4    B    P1    submit 12-22, verify 12-23, validate 2026-01-05 (after the year)
+ d1    A    K1    CSV checked 03-20 (passed), submit 03-26, verify 04-09 (Idul Fitri),
+                  validate 04-14, publish 04-15
+ d2    A    K2    XLSX checked 05-02 (passed), submit 05-05, return 05-07, submit 05-19,
+                  verify 05-21, validate 06-04 (Ascension), publish 06-10 (Idul Adha)
+ d3    A    K3    CSV checked 2024-12-02 (passed), submit 07-01, verify 07-03,
+                  validate 07-04, publish 07-07, withdraw 09-01, revised CSV checked 09-05
+                  (failed)
+ d4    B    P1    CSV checked 2024-12-15 (passed), submit 12-22, verify 12-23,
+                  validate 2026-01-05 (after the year)
  d5    B    P2    draft
- d6    B    –     submit 2024-12-20, verify 2025-01-06, validate 01-08,
-                  publish 01-10 (09 Jan 20:00 UTC = 10 Jan 03:00 WIB)
+ d6    B    –     PDF link, submit 2024-12-20, verify 2025-01-06, validate 01-08,
+                  publish 01-10 (09 Jan 20:00 UTC = 10 Jan 03:00 WIB); then its concept is
+                  emptied and its area code set to 35.99 (legacy data)
  d7    C    –     submit 08-04, verify 08-06, return 08-08 (from verified),
                   submit 08-15, verify 08-20 (cuti 08-18), validate 08-22
 =====  ===  ====  ==================================================================
@@ -25,19 +35,18 @@ OPDs: A = Dinas Kesehatan (items K1–K3), B = Dinas Pendidikan (P1, P2), C = Di
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 from freezegun import freeze_time
+from openpyxl import Workbook
 
 import ckan.model as model
 from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar import lifecycle
-from ckanext.satudata_blitar.model.checks import ResourceCheck
 
-from records.conftest import make_pdf, upload
-
-NIP = "198001012005011001"
+from sop_support import NIP, PASSING_CSV, make_pdf, upload
 
 
 def at(day: str, hour: int = 3, minute: int = 0) -> Any:
@@ -80,25 +89,58 @@ FULL_META = {
 }
 
 
-def dataset(org: dict[str, Any], name: str, title: str, fmt: str | None = None,
-            **meta: Any) -> dict[str, Any]:
+def dataset(org: dict[str, Any], name: str, title: str, **meta: Any) -> dict[str, Any]:
     with at("2024-12-02"):
-        pkg = factories.Dataset(owner_org=org["id"], name=name, title=title, **meta)
-        if fmt:
-            factories.Resource(package_id=pkg["id"], url=f"http://example.com/{name}.{fmt.lower()}",
-                               format=fmt, name=f"{name}.{fmt.lower()}")
-    return pkg
+        return factories.Dataset(owner_org=org["id"], name=name, title=title, **meta)
 
 
-def set_check(pkg: dict[str, Any], status: str, finished: str) -> None:
-    """Give the dataset's resource a finished data-standard check."""
-    res = model.Session.query(model.Resource).filter_by(package_id=pkg["id"]).one()
-    row = model.Session.get(ResourceCheck, res.id) or ResourceCheck(
-        resource_id=res.id, package_id=pkg["id"], status=status)
-    row.status = status
-    row.finished = dt.datetime.fromisoformat(finished)
-    model.Session.add(row)
-    model.Session.commit()
+#: data files of the fixture year (Kota Blitar, 2025): d1 follows the standard
+#: ``penduduk-kelurahan-jenis-kelamin``, d2 ``fasilitas-kesehatan-kecamatan``; d3 and d4 have
+#: no standard (area codes and years are still checked)
+IMUNISASI_CSV = (b"kode_wilayah,kecamatan,sasaran_bayi,bayi_imunisasi_lengkap,persentase,tahun\n"
+                 b"35.72.01,Kepanjenkidul,610,595,97.5,2025\n"
+                 b"35.72.02,Sukorejo,780,761,97.6,2025\n")
+SEKOLAH_CSV = (b"kode_wilayah,kecamatan,jenjang,jumlah_sekolah,jumlah_murid,tahun\n"
+               b"35.72.01,Kepanjenkidul,SD,19,3435,2025\n"
+               b"35.72.02,Sukorejo,SD,21,3811,2025\n")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def faskes_xlsx() -> bytes:
+    """The health facilities of 2025 per kecamatan as an XLSX workbook."""
+    book = Workbook()
+    sheet = book.active
+    for row in (("kode_wilayah", "kecamatan", "rumah_sakit", "puskesmas", "puskesmas_pembantu",
+                 "posyandu", "apotek", "tahun"),
+                ("35.72.01", "Kepanjenkidul", 3, 1, 4, 58, 21, 2025),
+                ("35.72.02", "Sukorejo", 2, 1, 3, 72, 26, 2025),
+                ("35.72.03", "Sananwetan", 2, 1, 3, 66, 19, 2025)):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _site_user() -> str:
+    return helpers.call_action("get_site_user")["name"]
+
+
+def attach(pkg: dict[str, Any], filename: str, data: bytes, day: str, fmt: str = "CSV",
+           content_type: str = "text/csv") -> dict[str, Any]:
+    """Upload a data file to the dataset on ``day``: its data check runs and finishes then."""
+    with at(day):
+        return helpers.call_action(
+            "resource_create", context={"user": _site_user()}, package_id=pkg["id"],
+            url=filename, name=filename, format=fmt,
+            upload=upload(data, filename, content_type))
+
+
+def replace_file(resource: dict[str, Any], data: bytes, day: str) -> dict[str, Any]:
+    """Upload a new version of a resource's file on ``day`` (checked again then)."""
+    with at(day):
+        return helpers.call_action(
+            "resource_patch", context={"user": _site_user()}, id=resource["id"],
+            upload=upload(data, resource["name"], "text/csv"))
 
 
 def set_extra(pkg: dict[str, Any], key: str, value: str) -> None:
@@ -149,31 +191,35 @@ def build_year() -> dict[str, Any]:
     statement(a, ["K1", "K2", "K3"], "2025-01-30", "400/1/410.102/2025")
     statement(b, ["P1", "P2"], "2025-01-31", "400/2/410.103/2025")
 
-    d1 = dataset(a, "d1-penduduk", "Jumlah Penduduk 2025", "CSV", daftar_data_item="K1",
+    d1 = dataset(a, "d1-penduduk", "Jumlah Penduduk 2025", daftar_data_item="K1",
                  frequency="tahunan", standar_data="penduduk-kelurahan-jenis-kelamin",
                  **FULL_META)
-    d2 = dataset(a, "d2-faskes", "Fasilitas Kesehatan 2025", "XLSX", daftar_data_item="K2",
+    d2 = dataset(a, "d2-faskes", "Fasilitas Kesehatan 2025", daftar_data_item="K2",
                  frequency="insidental", standar_data="fasilitas-kesehatan-kecamatan",
                  **dict(FULL_META, cakupan_wilayah=["35.72.01"]))
-    d3 = dataset(a, "d3-imunisasi", "Imunisasi 2025", "CSV", daftar_data_item="K3",
+    d3 = dataset(a, "d3-imunisasi", "Imunisasi 2025", daftar_data_item="K3",
                  frequency="tahunan", **FULL_META)
-    d4 = dataset(b, "d4-sekolah", "Sekolah 2025", "CSV", daftar_data_item="P1",
+    d4 = dataset(b, "d4-sekolah", "Sekolah 2025", daftar_data_item="P1",
                  frequency="tahunan", **FULL_META)
     d5 = dataset(b, "d5-aps", "Angka Partisipasi Sekolah 2025", daftar_data_item="P2")
-    d6 = dataset(b, "d6-guru", "Guru Honorer 2024", "PDF", frequency="bulanan",
-                 **dict(FULL_META, konsep="", periode_referensi_mulai="2024"))
-    d7 = dataset(c, "d7-bansos", "Penerima Bansos 2025", **FULL_META)
-    set_extra(d6, "cakupan_wilayah", '["35.99"]')
+    d6 = dataset(b, "d6-guru", "Guru Honorer 2024", frequency="bulanan",
+                 **dict(FULL_META, periode_referensi_mulai="2024"))
+    d7 = dataset(c, "d7-bansos", "Penerima Bansos 2025", frequency="tahunan", **FULL_META)
+    with at("2024-12-02"):
+        factories.Resource(package_id=d6["id"], url="http://example.com/d6-guru.pdf",
+                           format="PDF", name="d6-guru.pdf")
 
-    set_check(d1, "passed", "2025-03-20 03:00")
-    set_check(d2, "passed", "2025-05-02 03:00")
-    set_check(d3, "failed", "2025-06-30 03:00")
-    set_check(d4, "passed", "2024-12-15 03:00")  # before the year: not counted
+    attach(d1, "d1-penduduk.csv", PASSING_CSV, "2025-03-20")
+    attach(d2, "d2-faskes.xlsx", faskes_xlsx(), "2025-05-02", fmt="XLSX", content_type=XLSX)
+    d3_file = attach(d3, "d3-imunisasi.csv", IMUNISASI_CSV, "2024-12-02")  # before the year
+    attach(d4, "d4-sekolah.csv", SEKOLAH_CSV, "2024-12-15")  # before the year: not counted
 
     step(d6, "submit", "2024-12-20")
     step(d6, "verify", "2025-01-06")
     validate(b, d6, "2025-01-08")
     step(d6, "publish", "2025-01-09", hour=20)  # 10 Jan 03:00 WIB
+    set_extra(d6, "konsep", "")
+    set_extra(d6, "cakupan_wilayah", '["35.99"]')
 
     step(d1, "submit", "2025-03-26")
     step(d1, "verify", "2025-04-09")
@@ -193,6 +239,8 @@ def build_year() -> dict[str, Any]:
     validate(a, d3, "2025-07-04")
     step(d3, "publish", "2025-07-07")
     step(d3, "withdraw", "2025-09-01", reason="Angka direvisi.")
+    # the revised file has the rows of 2024: outside the reference period, its check fails
+    replace_file(d3_file, IMUNISASI_CSV.replace(b",2025\n", b",2024\n"), "2025-09-05")
 
     step(d7, "submit", "2025-08-04")
     step(d7, "verify", "2025-08-06")
