@@ -197,7 +197,7 @@ def quick_refusal(source: Source, lim: Optional[Limits] = None) -> Optional[Refu
     sheet is unpacked: milliseconds whatever the file), or None."""
     try:
         with _opened(source) as handle:
-            _inspect_directory(handle, lim or Limits(), XlsxFacts())
+            _inspect_directory(handle, lim or Limits(), XlsxFacts()).close()
     except Refused as refused:
         return refused
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
@@ -247,10 +247,11 @@ def _directory_counts(handle: IO[bytes]) -> Optional[tuple[int, int]]:
 def inspect_xlsx(source: Source, lim: Optional[Limits] = None) -> XlsxFacts:
     """Refuse a workbook the portal should not open; returns what was learnt on the way.
 
-    Cheap checks first (the central directory only: sizes, ratios, number of parts, nested
-    archives, ``[Content_Types].xml``, the head of every sheet for its declared dimension),
-    then one streaming pass over the sheets (first sheet: merged cells; every sheet: rows
-    written), bounded by the sizes the directory declares.
+    Cheap checks first (the central directory and the small XML parts: sizes, ratios,
+    number of parts, compression methods, ``[Content_Types].xml``, the workbook's sheets),
+    then the first bytes of every other part (nested archives), then one streaming pass over
+    each sheet (its declared dimension; rows written; the first sheet's merged cells),
+    bounded by the sizes the directory declares.
 
     :param source: a path, the bytes, or a binary file object
     :raises Refused: with the reason
