@@ -15,12 +15,6 @@ pytestmark = [pytest.mark.usefixtures("with_plugins", "clean_db")]
 GATE = "ckanext.satudata_blitar.submit_checks"
 
 
-@pytest.fixture(autouse=True)
-def _gate_on(monkeypatch):
-    """test.ini switches the gate off for the other suites; these tests are about it."""
-    monkeypatch.setitem(tk.config, GATE, True)
-
-
 def _complete(org_id, **kw):
     data = dict(FULL, name="lengkap", owner_org=org_id)
     data.update(kw)
@@ -75,6 +69,13 @@ def test_required_fields_are_configurable(monkeypatch):
     dataset = call("package_create", name="draf2",
                                   owner_org=factories.Organization()["id"])
     assert list(submit_problems(dataset)) == ["satuan"]
+
+
+def test_gate_is_on_unless_switched_off():
+    """The default, and the suite's config: every test walks datasets through the gate."""
+    from ckanext.satudata_blitar import config
+
+    assert config.submit_checks_enabled() is True
 
 
 def test_gate_can_be_switched_off(monkeypatch):
