@@ -21,6 +21,7 @@ import json
 import logging
 from typing import Any, Iterable, Iterator, Optional
 
+import psycopg2.errors
 import pysolr
 import sqlalchemy as sa
 from dateutil.parser import isoparse
@@ -198,29 +199,47 @@ def index_documents(documents: Iterable[dict[str, Any]],
 
 
 @contextlib.contextmanager
-def _prefer_index_scans(full_text: bool) -> Iterator[None]:
-    """Steer the planner to the GIN index for full-text matches.
+def _search_statements(full_text: bool) -> Iterator[None]:
+    """Run the statements of one search in a savepoint, each for at most
+    :data:`limits.MAX_SEARCH_SECONDS`, without JIT compilation, steering full-text
+    matches to the GIN index.
+
+    A statement that runs longer is cancelled by PostgreSQL and answered with
+    ``SearchQueryError``; rolling back to the savepoint keeps the caller's transaction
+    usable (CKAN goes on to render its error page), whatever failed.
+
+    JIT is off: a search is a short statement, and PostgreSQL compiles a large one
+    (fifty facets, a thousand terms) with LLVM for tens of seconds — without ever
+    checking the timeout. Without it the same statements run in under a second.
 
     PostgreSQL costs ``tsvector @@ tsquery`` like a cheap operator, so once a word
     matches a few percent of the datasets it prefers a sequential scan that evaluates
     the match on every row (10x slower here than a bitmap scan of the GIN index). For
-    the statements of one full-text search only, sequential scans are discouraged
-    (``SET LOCAL``-style, then restored).
+    the statements of one full-text search only, sequential scans are discouraged.
+    The settings are transaction-local (``set_config(…, true)``) and restored after.
     """
-    if not full_text:
-        yield
-        return
-    previous = model.Session.execute(sa.text(
-        "SELECT current_setting('enable_seqscan'), "
-        "set_config('enable_seqscan', 'off', true)")).scalar()
+    session = model.Session
+    seqscan, timeout, jit = session.execute(sa.text(
+        "SAVEPOINT satudata_search; "
+        "SELECT current_setting('enable_seqscan'), current_setting('statement_timeout'), "
+        "current_setting('jit'), set_config('statement_timeout', :timeout, true), "
+        "set_config('jit', 'off', true), "
+        "CASE WHEN :full_text THEN set_config('enable_seqscan', 'off', true) END"),
+        {"timeout": str(max(1, int(limits.MAX_SEARCH_SECONDS * 1000))),
+         "full_text": full_text}).one()[:3]
     try:
         yield
-    finally:
-        try:
-            model.Session.execute(sa.text("SELECT set_config('enable_seqscan', :v, true)"),
-                                  {"v": previous})
-        except sa.exc.DBAPIError:  # the transaction failed: the setting dies with it
-            log.debug("could not restore enable_seqscan", exc_info=True)
+    except BaseException as error:
+        session.execute(sa.text("ROLLBACK TO SAVEPOINT satudata_search"))
+        if isinstance(error, sa.exc.DBAPIError) and isinstance(
+                error.orig, psycopg2.errors.QueryCanceled):
+            raise limits.too_slow() from error
+        raise
+    session.execute(sa.text(
+        "SELECT set_config('enable_seqscan', :seqscan, true), "
+        "set_config('statement_timeout', :timeout, true), set_config('jit', :jit, true); "
+        "RELEASE SAVEPOINT satudata_search"),
+        {"seqscan": seqscan, "timeout": timeout, "jit": jit})
 
 
 # -- results ---------------------------------------------------------------------------
@@ -357,7 +376,7 @@ class PostgresConnection:
         except SortError as e:
             # CKAN turns this pysolr error into SearchQueryError('Invalid "sort"...')
             raise pysolr.SolrError(f"Can't determine a Sort Order: {e}")
-        with _prefer_index_scans("search_vector" in where_sql):
+        with _search_statements("search_vector" in where_sql):
             hits, page, facets = self._select(
                 compiler, where_sql, score_sql, sort_keys, rows, start, facet_fields,
                 facet_limit, mincount)

@@ -39,6 +39,11 @@ MAX_FACET_FIELDS = 50
 MAX_SORT_KEYS = 16
 #: Steps of date math in one date (``NOW-1YEAR/DAY`` has two).
 MAX_DATE_MATH_STEPS = 16
+#: Seconds one SQL statement of a search may run (PostgreSQL's ``statement_timeout``):
+#: a plain search takes milliseconds, but some requests within the limits above (a
+#: thousand JSON-field terms, fifty facets over extra fields) take tens of seconds on
+#: 10,000 datasets.
+MAX_SEARCH_SECONDS = 5
 #: Years a date may reach, before or after date math.
 MIN_YEAR = datetime.MINYEAR
 MAX_YEAR = datetime.MAXYEAR
@@ -137,6 +142,12 @@ def too_many_clauses() -> SearchQueryError:
     return SearchQueryError(
         _("The search has too many terms: at most {limit} in the query and its "
           "filters together").format(limit=MAX_CLAUSES))
+
+
+def too_slow() -> SearchQueryError:
+    return SearchQueryError(
+        _("The search took too long (more than {seconds} seconds): make it simpler")
+        .format(seconds=MAX_SEARCH_SECONDS))
 
 
 def date_out_of_range(value: str) -> SearchQueryError:
