@@ -237,6 +237,19 @@ def test_dates_at_the_edges(app):
     assert names(app, fq="metadata_created:[NOW+2147483647SECONDS TO *]") == set()
 
 
+def test_a_search_that_runs_too_long_is_cancelled(app, monkeypatch):
+    """PostgreSQL cancels a statement after MAX_SEARCH_SECONDS (shrunk here so that a
+    thousand JSON-field terms over three datasets exceed it): a 400 with the reason,
+    and the savepoint leaves the request's transaction usable for the next search."""
+    monkeypatch.setattr(limits, "MAX_SEARCH_SECONDS", 0.05)
+    heavy = {"fq": " ".join(f"f{i}:*" for i in range(1000))}
+    assert "took too long (more than 0.05 seconds)" in api_error(app, heavy)
+    res = app.get("/dataset/", query_string={"q": heavy["fq"]}, status=400)
+    assert "took too long" in res.body
+    monkeypatch.undo()
+    assert names(app, q="sekolah") == {"jumlah-sekolah-dasar"}
+
+
 # -- the rules themselves, without a request ---------------------------------------------------
 
 def test_clause_budget_is_shared_by_the_query_and_its_filters():
