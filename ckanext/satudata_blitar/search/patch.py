@@ -1,4 +1,4 @@
-"""Put the PostgreSQL backend in force for every user of CKAN's search classes.
+r"""Put the PostgreSQL backend in force for every user of CKAN's search classes.
 
 CKAN 2.11 has no search-backend interface. Every path to Solr — ``PackageSearchIndex``
 (indexing, ``rebuild``, ``commit``, ``clear``), ``PackageSearchQuery`` (``package_search``,
