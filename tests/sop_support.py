@@ -3,13 +3,16 @@
 ``submit`` runs the real gate (complete SDI metadata, passing data checks) and ``validate``
 the real letter check; the fixtures satisfy them the way a producer and a Kepala OPD do:
 :data:`COMPLETE` fills every field the gate requires, :func:`record_letter` records a real
-validation letter with a real signed PDF covering the dataset.
+validation letter with a real signed PDF covering the dataset. Pages are driven as a browser
+drives them: :func:`browser` signs in with a session cookie, :func:`post_form` posts a form
+with the CSRF token of its page.
 """
 from __future__ import annotations
 
 import io
 import itertools
 import uuid
+import re
 from typing import Any, Optional
 
 from werkzeug.datastructures import FileStorage
@@ -133,3 +136,41 @@ def walk(package_id: str, state: str = lifecycle.PUBLISHED) -> None:
         if lifecycle.TRANSITIONS[transition].target == state:
             return
     raise AssertionError(f"unknown state {state}")
+
+
+# -- forms, posted as a browser posts them (CSRF) ---------------------------------------------------
+_CSRF_INPUT = re.compile(r'<input type="hidden" name="_csrf_token" value="([^"]+)"')
+
+
+def browser(app: Any, user: str, password: Optional[str] = None) -> Any:
+    """A test client that keeps its session cookie, signed in as ``user``: through CKAN's
+    login form when the password is known (``factories.UserWithToken``: ``correct123``), else
+    through the ``REMOTE_USER`` sign-in CKAN keeps for tests. Unlike a request carrying an API
+    token (which CKAN exempts from CSRF), each POST of this client needs a form's CSRF token:
+    use :func:`post_form`."""
+    client = app.test_client()
+    if password is None:
+        client.get("/", environ_overrides={"REMOTE_USER": user})
+    else:
+        response = post_form(client, "/user/login", {"login": user, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def csrf_token(client: Any, url: str) -> str:
+    """The CSRF token in a form of the page at ``url`` (its hidden ``_csrf_token`` input)."""
+    page = client.get(url, follow_redirects=False)
+    assert page.status_code == 200, (url, page.status_code)
+    match = _CSRF_INPUT.search(page.get_data(as_text=True))
+    assert match, f"no form with a CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client: Any, url: str, data: dict[str, Any], form_url: Optional[str] = None,
+              **kwargs: Any) -> Any:
+    """POST ``data`` to ``url`` as a browser submits the form of the page ``form_url``
+    (default: ``url`` itself), with the CSRF token that page carries; redirects not followed
+    unless asked."""
+    token = csrf_token(client, form_url or url)
+    kwargs.setdefault("follow_redirects", False)
+    return client.post(url, data=dict(data, _csrf_token=token), **kwargs)

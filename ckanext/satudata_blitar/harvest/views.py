@@ -15,7 +15,9 @@ from flask import Blueprint, Response, jsonify, make_response
 
 import ckan.plugins.toolkit as tk
 
-satudata_harvest = Blueprint("satudata_harvest", __name__)
+from ckanext.satudata_blitar.views import csrf
+
+satudata_harvest = csrf.protect(Blueprint("satudata_harvest", __name__))  # GETs only, so far
 
 _PARAMS = ("since", "cursor", "limit", "event")
 _TITLES = {

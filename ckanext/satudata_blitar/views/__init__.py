@@ -1,11 +1,16 @@
 """Pages of satudata_blitar, one blueprint per feature (CKAN's ``tk.blanket.blueprints``
 registers every blueprint listed in ``__all__``): the SOP roles' workflow pages, the SOP
-records, the annual report and the data standards."""
+records, the annual report and the data standards. Every one checks CSRF tokens itself
+(``views/csrf.py``)."""
 from __future__ import annotations
 
+from ckanext.satudata_blitar.views import csrf
 from ckanext.satudata_blitar.views.records import records as records_blueprint
 from ckanext.satudata_blitar.views.report import report as report_blueprint
 from ckanext.satudata_blitar.views.standards import standards as standards_blueprint
 from ckanext.satudata_blitar.views.workflow import workflow as workflow_blueprint
 
 __all__ = ["records_blueprint", "report_blueprint", "standards_blueprint", "workflow_blueprint"]
+
+for _blueprint in (records_blueprint, report_blueprint, standards_blueprint, workflow_blueprint):
+    csrf.protect(_blueprint)
