@@ -9,7 +9,7 @@ from ckan.tests import factories, helpers
 from ckanext.satudata_blitar import lifecycle
 
 from . import support
-from sop_support import make_pdf
+from sop_support import browser, make_pdf, post_form
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -80,19 +80,21 @@ def test_record_pages(app, world):
 
 
 def test_create_draft_and_import_through_the_form(app, world):
-    headers = {"Authorization": world["tokens"]["sekretariat"]}
-    res = app.post("/satudata/daftar-data", data={"year": "2025", "title": "DD 2025"},
-                   headers=headers, follow_redirects=False)
+    # the Sekretariat's browser: a session cookie, each form posted with its page's CSRF token
+    sekretariat = browser(app, support.user_name(world, "sekretariat"))
+    res = post_form(sekretariat, "/satudata/daftar-data", {"year": "2025", "title": "DD 2025"})
     assert res.status_code == 302
     dd_id = res.headers["Location"].rstrip("/").split("/")[-1]
     import io
+    page = f"/satudata/daftar-data/{dd_id}"
     bad = b"kode,nama_data,opd\nDD-1,,dinas-kesehatan\n"
-    res = app.post(f"/satudata/daftar-data/{dd_id}/import", headers=headers,
-                   data={"upload": (io.BytesIO(bad), "dd.csv")}, status=200)
-    assert "Baris 2" in res.body or "Row 2" in res.body  # id is the default locale
+    res = post_form(sekretariat, f"{page}/import", {"upload": (io.BytesIO(bad), "dd.csv")},
+                    form_url=page)
+    assert res.status_code == 200
+    assert "Baris 2" in res.get_data(as_text=True) or "Row 2" in res.get_data(as_text=True)
     good = b"kode,nama_data,opd\nDD-1,Data satu,dinas-kesehatan\n"
-    app.post(f"/satudata/daftar-data/{dd_id}/import", headers=headers,
-             data={"upload": (io.BytesIO(good), "dd.csv")})
+    assert post_form(sekretariat, f"{page}/import", {"upload": (io.BytesIO(good), "dd.csv")},
+                     form_url=page).status_code == 302
     model.Session.expire_all()
     show = helpers.call_action("satudata_daftar_data_show", id=dd_id)
     assert [i["code"] for i in show["items"]] == ["DD-1"]

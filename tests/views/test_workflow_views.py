@@ -18,7 +18,7 @@ from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar import lifecycle
 
-from sop_support import COMPLETE, make_pdf, walk
+from sop_support import COMPLETE, browser, make_pdf, post_form, walk
 
 ROLES = ("anonymous", "opd_editor", "opd_admin", "other_opd", "walidata", "pembina",
          "sekretariat", "sysadmin")
@@ -158,15 +158,17 @@ def test_return_needs_category_and_reason_next_to_the_fields(app, world) -> None
     url = f"/satudata/dataset/{dataset['name']}/kembalikan"
     form = _get(app, url, world, "walidata", status=200).body
     assert 'for="field-reason_category"' in form and 'for="field-reason"' in form
-    response = app.post(url, data={}, headers=_headers(world, "walidata"), status=200)
+    # the Walidata's browser: a session cookie, the form posted with its CSRF token
+    walidata = browser(app, world["users"]["walidata"]["name"], "correct123")
+    response = post_form(walidata, url, {})
+    assert response.status_code == 200
     assert 'id="error-reason_category"' in response.body
     assert 'id="error-reason"' in response.body
     assert 'aria-invalid="true"' in response.body
     assert lifecycle.get_state(model.Package.get(dataset["id"])) == lifecycle.SUBMITTED
 
-    response = app.post(url, data={"reason_category": "kode_wilayah_salah",
-                                   "reason": "Baris 15: kode wilayah salah."},
-                        headers=_headers(world, "walidata"), follow_redirects=False)
+    response = post_form(walidata, url, {"reason_category": "kode_wilayah_salah",
+                                          "reason": "Baris 15: kode wilayah salah."})
     assert response.status_code == 302
     model.Session.expire_all()
     assert lifecycle.get_state(model.Package.get(dataset["id"])) == lifecycle.DRAFT
