@@ -30,6 +30,9 @@ from ckanext.satudata_blitar.model.common import utcnow as _now, new_id as _uuid
 DD_DRAFT = "draft"
 DD_AGREED = "agreed"
 ACTING_CHOICES: tuple[str, ...] = ("", "plt", "plh")
+#: lengths of the indexed text columns (a btree index row holds at most about 2.7 kB)
+ITEM_CODE_LENGTH = 50
+LETTER_NUMBER_LENGTH = 100
 
 
 class DaftarData(tk.BaseModel):  # type: ignore[misc, valid-type]
@@ -79,7 +82,7 @@ class DaftarDataItem(tk.BaseModel):  # type: ignore[misc, valid-type]
         sa.UnicodeText, sa.ForeignKey("satudata_blitar_daftar_data.id", ondelete="CASCADE"),
         nullable=False)  # type: ignore[assignment]
     position: Mapped[int] = sa.Column(sa.Integer, nullable=False, default=0)  # type: ignore[assignment]
-    code: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)  # type: ignore[assignment]
+    code: Mapped[str] = sa.Column(sa.Unicode(ITEM_CODE_LENGTH), nullable=False)  # type: ignore[assignment]
     name: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)  # type: ignore[assignment]
     owner_org: Mapped[str] = sa.Column(
         sa.UnicodeText, sa.ForeignKey("group.id"), nullable=False)  # type: ignore[assignment]
@@ -103,7 +106,7 @@ class DaftarDataItem(tk.BaseModel):  # type: ignore[misc, valid-type]
 class _SignedLetter:
     """Columns shared by the statement and the validation letter (official letter fields)."""
 
-    number: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)  # type: ignore[assignment]
+    number: Mapped[str] = sa.Column(sa.Unicode(LETTER_NUMBER_LENGTH), nullable=False)  # type: ignore[assignment]
     letter_date: Mapped[datetime.date] = sa.Column(sa.Date, nullable=False)  # type: ignore[assignment]
     signatory_name: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)  # type: ignore[assignment]
     signatory_nip: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)  # type: ignore[assignment]
