@@ -106,6 +106,8 @@ def parse_descriptor(raw: Any) -> tuple[Optional[dict[str, Any]], list[str]]:
     names = [f.get("name") for f in raw["fields"]]
     errors: list[str] = []
     sdi = raw.get("sdi") or {}
+    if not isinstance(sdi, dict):
+        return None, [tk._("\"sdi\" must be an object with the SDI settings of the standard.")]
     for key in ("areaCodeField", "yearField"):
         if sdi.get(key) and sdi[key] not in names:
             errors.append(tk._("sdi.%(key)s names the column '%(col)s', which is not in "
@@ -113,7 +115,7 @@ def parse_descriptor(raw: Any) -> tuple[Optional[dict[str, Any]], list[str]]:
     if sdi.get("areaLevel") and sdi["areaLevel"] not in AREA_LEVELS:
         errors.append(tk._("sdi.areaLevel must be one of: %(levels)s.")
                       % {"levels": ", ".join(AREA_LEVELS)})
-    if sdi.get("sdsCode") and not SDS_RE.match(sdi["sdsCode"]):
+    if sdi.get("sdsCode") and not SDS_RE.match(str(sdi["sdsCode"])):
         errors.append(tk._("sdi.sdsCode '%(code)s' is not an SDS code like SD00001.00.00.")
                       % {"code": sdi["sdsCode"]})
     key = raw.get("primaryKey") or []

@@ -27,6 +27,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
+from ckanext.satudata_blitar.logic import schema
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus
 
 DEFAULT_LIMIT = 100
@@ -41,24 +42,16 @@ def _parse_time(value: Any, field: str) -> datetime.datetime:
     """An ISO 8601 time as naive UTC (the audit table stores naive UTC)."""
     try:
         parsed = isoparse(str(value).strip().replace(" ", "T"))
-    except (TypeError, ValueError):
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    except (TypeError, ValueError, OverflowError):
         raise tk.ValidationError({field: [tk._("Use an ISO 8601 date or time, e.g. "
                                                "2026-01-31 or 2026-01-31T08:00:00Z")]})
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     return parsed
 
 
 def _encode_cursor(timestamp: datetime.datetime, event_id: str) -> str:
     return f"{timestamp.isoformat()}|{event_id}"
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime.datetime, str]:
-    ts, sep, event_id = str(cursor).partition("|")
-    if not sep or not event_id:
-        raise tk.ValidationError({"cursor": [tk._("Invalid cursor: pass the value of "
-                                                  "'next_cursor' unchanged")]})
-    return _parse_time(ts, "cursor"), event_id
 
 
 def _events_query() -> sa.sql.Select:
@@ -152,26 +145,12 @@ def change_events(since: Optional[datetime.datetime] = None,
     return out
 
 
-def change_feed(data_dict: DataDict) -> dict[str, Any]:
-    """Validate the paging parameters and return one page of the feed."""
-    errors: dict[str, list[str]] = {}
-    try:
-        limit = int(data_dict.get("limit") or DEFAULT_LIMIT)
-        if not 1 <= limit <= MAX_LIMIT:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["limit"] = [tk._("Must be a whole number from 1 to {max}").format(max=MAX_LIMIT)]
-        limit = DEFAULT_LIMIT
-    kinds = data_dict.get("event") or data_dict.get("events")
-    if isinstance(kinds, str):
-        kinds = [k for k in kinds.replace(",", " ").split() if k]
-    if kinds and any(k not in EVENTS for k in kinds):
-        errors["event"] = [tk._("Unknown event; use: {events}").format(events=", ".join(EVENTS))]
-    if errors:
-        raise tk.ValidationError(errors)
-    since = _parse_time(data_dict["since"], "since") if data_dict.get("since") else None
-    cursor = _decode_cursor(data_dict["cursor"]) if data_dict.get("cursor") else None
-    items = change_events(since, cursor, limit, kinds or None)
+def change_feed(data: DataDict) -> dict[str, Any]:
+    """One page of the feed for the parameters validated by ``schema.change_feed``."""
+    since: Optional[datetime.datetime] = data.get("since")
+    cursor: Optional[tuple[datetime.datetime, str]] = data.get("cursor")
+    limit: int = data["limit"]
+    items = change_events(since, cursor, limit, data.get("event") or data.get("events"))
     next_cursor = None
     if items:
         last = items[-1]
@@ -181,8 +160,8 @@ def change_feed(data_dict: DataDict) -> dict[str, Any]:
         "events": items,
         "count": len(items),
         "limit": limit,
-        "since": data_dict.get("since"),
-        "cursor": data_dict.get("cursor"),
+        "since": since.isoformat() + "Z" if since else None,
+        "cursor": _encode_cursor(*cursor) if cursor else None,
         # Pass this back as ``cursor`` for the next page; keep it to resume the next day.
         "next_cursor": next_cursor,
         "complete": len(items) < limit,
@@ -191,6 +170,7 @@ def change_feed(data_dict: DataDict) -> dict[str, Any]:
 
 # -- action and auth (registered by the satudata_harvest plugin) ---------------------------------
 @tk.side_effect_free
+@schema.validate(schema.change_feed)
 def satudata_change_feed(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Public feed of published, updated, withdrawn and deleted datasets, oldest first.
 
@@ -239,7 +219,7 @@ def dcat_datasets_list(next_action: Any, context: Context,
         page = int(data_dict.get("page") or 1)
         if page < 1:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise tk.ValidationError({"page": [tk._("Page must be a whole number from 1")]})
     search: dict[str, Any] = {"q": data_dict.get("q") or "*:*", "rows": n,
                               "start": n * (page - 1), "sort": "metadata_modified desc",

@@ -15,14 +15,7 @@ from typing import Any, Optional
 from werkzeug.datastructures import FileStorage
 import ckan.plugins.toolkit as tk
 from ckan.lib import uploader as _uploader
-from ckanext.satudata_blitar.model.records import (
-    ACTING_CHOICES,
-)
 from ckanext.satudata_blitar import config
-from ckanext.satudata_blitar.records.common import parse_date
-
-
-_NIP = re.compile(r"^\d{18}$")
 
 
 def read_upload(value: Any) -> tuple[Optional[bytes], str]:
@@ -96,28 +89,6 @@ def remove_pdf(key: Optional[str]) -> None:
         os.remove(pdf_path(key))
     except (OSError, TypeError, tk.ValidationError):
         pass
-
-
-def signed_letter_fields(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
-    """Validate number, date and signatory of an official letter (statement or validation)."""
-    out: dict[str, Any] = {}
-    for field in ("number", "signatory_name", "signatory_position"):
-        value = str(data.get(field) or "").strip()
-        if not value:
-            errors.setdefault(field, []).append(tk._("Missing value"))
-        out[field] = value
-    nip = re.sub(r"\s+", "", str(data.get("signatory_nip") or ""))
-    if not _NIP.match(nip):
-        errors.setdefault("signatory_nip", []).append(tk._(
-            "The NIP must be the 18 digits of the signatory's civil-servant number."))
-    out["signatory_nip"] = nip
-    acting = str(data.get("signatory_acting") or "").strip().lower()
-    if acting not in ACTING_CHOICES:
-        errors.setdefault("signatory_acting", []).append(tk._(
-            'Acting must be empty, "plt" or "plh".'))
-    out["signatory_acting"] = acting
-    out["letter_date"] = parse_date(data.get("letter_date"), "letter_date", errors)
-    return out
 
 
 def pdf_from_input(data: dict[str, Any], errors: dict[str, list[str]],

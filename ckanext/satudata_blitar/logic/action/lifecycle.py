@@ -1,9 +1,10 @@
 """Actions of satudata_blitar: one per lifecycle transition, reads, roles, audit export.
 
-Transitions (``satudata_dataset_<name>``): ``submit``, ``verify``, ``return``, ``validate``,
-``publish``, ``withdraw``. Each checks auth (role), validates input, checks the
-requirements of the step, then calls ``lifecycle.apply_transition`` (row lock, state, audit
-row and ``private`` flag in one transaction).
+Every action's input is checked by its schema (``logic/schema.py``) before auth and before
+the database. Transitions (``satudata_dataset_<name>``): ``submit``, ``verify``, ``return``,
+``validate``, ``publish``, ``withdraw``. Each checks auth (role), checks the requirements of
+the step, then calls ``lifecycle.apply_transition`` (row lock, state, audit row and
+``private`` flag in one transaction).
 
 Chained core actions keep "unpublished ⇔ private": ``package_create`` (always private, always
 in an OPD), ``package_update``/``package_patch`` (``private`` cannot change outside
@@ -22,17 +23,12 @@ from ckan.types import Action, Context, DataDict
 from ckanext.satudata_blitar import lifecycle, spreadsheets
 from ckanext.satudata_blitar.logic import schema
 from ckanext.satudata_blitar.logic.common import context_user as _context_user
+from ckanext.satudata_blitar.logic.common import ref as _ref
+from ckanext.satudata_blitar.logic.validators import satudata_bool
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus, RoleAssignment
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
-    data, errors = tk.navl_validate(data_dict, schema_, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
-
-
 def _get_package(id_or_name: str) -> model.Package:
     pkg = model.Package.get(id_or_name)
     if pkg is None or pkg.state == "deleted":
@@ -62,9 +58,8 @@ def _status_dict(pkg: model.Package, user: Optional[model.User]) -> dict[str, An
     }
 
 
-def _transition(name: str, context: Context, data_dict: DataDict) -> dict[str, Any]:
-    tk.check_access(f"satudata_dataset_{name}", context, data_dict)
-    data = _validate(data_dict, schema.transition(), context)
+def _transition(name: str, context: Context, data: DataDict) -> dict[str, Any]:
+    tk.check_access(f"satudata_dataset_{name}", context, data)
     t = lifecycle.TRANSITIONS[name]
     pkg = _get_package(data["id"])
     user = _context_user(context)
@@ -80,22 +75,6 @@ def _transition(name: str, context: Context, data_dict: DataDict) -> dict[str, A
         raise lifecycle.conflict_error(pkg, name, current)
 
     errors: dict[str, list[str]] = {}
-    if t.needs_reason_category:
-        category = data.get("reason_category")
-        if not category:
-            errors["reason_category"] = [tk._(
-                "Choose the reason category: {choices}.").format(
-                choices=", ".join(lifecycle.REASON_CATEGORIES))]
-        elif category not in lifecycle.REASON_CATEGORIES:
-            errors["reason_category"] = [tk._(
-                'Unknown reason category "{value}"; choose one of: {choices}.').format(
-                value=category, choices=", ".join(lifecycle.REASON_CATEGORIES))]
-    elif data.get("reason_category") and data["reason_category"] not in lifecycle.REASON_CATEGORIES:
-        errors["reason_category"] = [tk._(
-            'Unknown reason category "{value}"; choose one of: {choices}.').format(
-            value=data["reason_category"], choices=", ".join(lifecycle.REASON_CATEGORIES))]
-    if t.needs_reason and not data.get("reason"):
-        errors["reason"] = [tk._("Write the reason, so the OPD knows what to fix.")]
     if t.needs_letter:
         letter = lifecycle.letter_errors(pkg, data.get("letter_ref"), data)
         if letter:
@@ -118,6 +97,7 @@ def _transition(name: str, context: Context, data_dict: DataDict) -> dict[str, A
 
 
 # -- transitions ----------------------------------------------------------------------------------
+@schema.validate(schema.dataset_submit)
 def satudata_dataset_submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The OPD asks the Walidata to review a draft (SOP step 6 → 7): draft → submitted.
 
@@ -133,6 +113,7 @@ def satudata_dataset_submit(context: Context, data_dict: DataDict) -> dict[str, 
     return _transition("submit", context, data_dict)
 
 
+@schema.validate(schema.dataset_verify)
 def satudata_dataset_verify(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Walidata confirms a submitted dataset conforms (SOP step 7): submitted → verified.
 
@@ -145,6 +126,7 @@ def satudata_dataset_verify(context: Context, data_dict: DataDict) -> dict[str, 
     return _transition("verify", context, data_dict)
 
 
+@schema.validate(schema.dataset_return)
 def satudata_dataset_return(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Walidata sends a dataset back to the OPD: submitted/verified/validated → draft.
 
@@ -162,6 +144,7 @@ def satudata_dataset_return(context: Context, data_dict: DataDict) -> dict[str, 
     return _transition("return", context, data_dict)
 
 
+@schema.validate(schema.dataset_validate)
 def satudata_dataset_validate(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Record the OPD's approval (SOP step 8): verified → validated.
 
@@ -179,6 +162,7 @@ def satudata_dataset_validate(context: Context, data_dict: DataDict) -> dict[str
     return _transition("validate", context, data_dict)
 
 
+@schema.validate(schema.dataset_publish)
 def satudata_dataset_publish(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Walidata publishes a validated dataset (SOP step 9): validated → published (public).
 
@@ -191,6 +175,7 @@ def satudata_dataset_publish(context: Context, data_dict: DataDict) -> dict[str,
     return _transition("publish", context, data_dict)
 
 
+@schema.validate(schema.dataset_withdraw)
 def satudata_dataset_withdraw(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Walidata withdraws a published dataset: published → draft (private again).
 
@@ -209,6 +194,7 @@ def satudata_dataset_withdraw(context: Context, data_dict: DataDict) -> dict[str
 
 # -- reads ----------------------------------------------------------------------------------------
 @tk.side_effect_free
+@schema.validate(schema.dataset_status_show)
 def satudata_dataset_status_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """State of a dataset, the transitions the caller may do now, and the step's deadline.
 
@@ -218,13 +204,13 @@ def satudata_dataset_status_show(context: Context, data_dict: DataDict) -> dict[
         (working days, SOP), ``overdue``, ``locked``, ``returned``
     :rtype: dictionary
     """
-    data = _validate(data_dict, schema.dataset_id(), context)
-    pkg = _get_package(data["id"])
+    pkg = _get_package(data_dict["id"])
     tk.check_access("satudata_dataset_status_show", context, {"id": pkg.id})
     return _status_dict(pkg, _context_user(context))
 
 
 @tk.side_effect_free
+@schema.validate(schema.dataset_history)
 def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Audit rows of one dataset, oldest first.
 
@@ -232,8 +218,7 @@ def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict
     :type id: string
     :rtype: list of dictionaries
     """
-    data = _validate(data_dict, schema.dataset_id(), context)
-    pkg = model.Package.get(data["id"])
+    pkg = model.Package.get(data_dict["id"])
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     tk.check_access("satudata_dataset_history", context, {"id": pkg.id})
@@ -255,6 +240,7 @@ def _audit_dict(row: AuditEntry) -> dict[str, Any]:
 
 
 @tk.side_effect_free
+@schema.validate(schema.queue_list)
 def satudata_queue_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """What waits for the caller.
 
@@ -314,6 +300,7 @@ AUDIT_CSV_COLUMNS = ["timestamp", "package_id", "package_name", "owner_org", "tr
 
 
 @tk.side_effect_free
+@schema.validate(schema.audit_export)
 def satudata_audit_export(context: Context, data_dict: DataDict) -> str:
     """The audit trail as CSV text (UTF-8, header row), oldest first, for auditors.
 
@@ -328,16 +315,15 @@ def satudata_audit_export(context: Context, data_dict: DataDict) -> str:
     :rtype: string
     """
     tk.check_access("satudata_audit_export", context, data_dict)
-    data = _validate(data_dict, schema.audit_export(), context)
     query = model.Session.query(AuditEntry)
-    if data.get("owner_org"):
-        query = query.filter(AuditEntry.owner_org == data["owner_org"])
-    if data.get("package_id"):
-        query = query.filter(AuditEntry.package_id == data["package_id"])
-    if data.get("since"):
-        query = query.filter(AuditEntry.timestamp >= data["since"])
-    if data.get("until"):
-        query = query.filter(AuditEntry.timestamp < data["until"])
+    if data_dict.get("owner_org"):
+        query = query.filter(AuditEntry.owner_org == data_dict["owner_org"])
+    if data_dict.get("package_id"):
+        query = query.filter(AuditEntry.package_id == data_dict["package_id"])
+    if data_dict.get("since"):
+        query = query.filter(AuditEntry.timestamp >= data_dict["since"])
+    if data_dict.get("until"):
+        query = query.filter(AuditEntry.timestamp < data_dict["until"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(spreadsheets.csv_row(AUDIT_CSV_COLUMNS))
@@ -355,13 +341,7 @@ def _role_user(value: str) -> model.User:
     return user
 
 
-def _check_role(role: str) -> None:
-    if role not in lifecycle.PORTAL_ROLES:
-        raise tk.ValidationError({"role": [tk._(
-            'Unknown role "{role}"; choose one of: {choices}.').format(
-            role=role, choices=", ".join(lifecycle.PORTAL_ROLES))]})
-
-
+@schema.validate(schema.role_assign)
 def satudata_role_assign(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Give a user a Satu Data role (sysadmins only). Idempotent.
 
@@ -372,12 +352,10 @@ def satudata_role_assign(context: Context, data_dict: DataDict) -> dict[str, Any
     :rtype: dictionary
     """
     tk.check_access("satudata_role_assign", context, data_dict)
-    data = _validate(data_dict, schema.role_assignment(), context)
-    _check_role(data["role"])
-    user = _role_user(data["user"])
-    row = model.Session.get(RoleAssignment, (user.id, data["role"]))
+    user = _role_user(data_dict["user"])
+    row = model.Session.get(RoleAssignment, (user.id, data_dict["role"]))
     if row is None:
-        row = RoleAssignment(user_id=user.id, role=data["role"],
+        row = RoleAssignment(user_id=user.id, role=data_dict["role"],
                              granted_by=context.get("user") or lifecycle.SYSTEM)
         model.Session.add(row)
         if not context.get("defer_commit"):
@@ -385,6 +363,7 @@ def satudata_role_assign(context: Context, data_dict: DataDict) -> dict[str, Any
     return dict(row.as_dict(), user_name=user.name)
 
 
+@schema.validate(schema.role_revoke)
 def satudata_role_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Take a Satu Data role away from a user (sysadmins only).
 
@@ -395,20 +374,19 @@ def satudata_role_revoke(context: Context, data_dict: DataDict) -> dict[str, Any
     :rtype: dictionary
     """
     tk.check_access("satudata_role_revoke", context, data_dict)
-    data = _validate(data_dict, schema.role_assignment(), context)
-    _check_role(data["role"])
-    user = _role_user(data["user"])
-    row = model.Session.get(RoleAssignment, (user.id, data["role"]))
+    user = _role_user(data_dict["user"])
+    row = model.Session.get(RoleAssignment, (user.id, data_dict["role"]))
     if row is None:
         raise tk.ObjectNotFound(tk._('User "{user}" does not have the role "{role}".').format(
-            user=user.name, role=data["role"]))
+            user=user.name, role=data_dict["role"]))
     model.Session.delete(row)
     if not context.get("defer_commit"):
         model.Session.commit()
-    return {"user_id": user.id, "user_name": user.name, "role": data["role"], "revoked": True}
+    return {"user_id": user.id, "user_name": user.name, "role": data_dict["role"], "revoked": True}
 
 
 @tk.side_effect_free
+@schema.validate(schema.role_list)
 def satudata_role_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Satu Data role assignments (sysadmins only).
 
@@ -419,14 +397,12 @@ def satudata_role_list(context: Context, data_dict: DataDict) -> list[dict[str, 
     :rtype: list of dictionaries
     """
     tk.check_access("satudata_role_list", context, data_dict)
-    data = _validate(data_dict, schema.role_list(), context)
     query = (model.Session.query(RoleAssignment, model.User.name)
              .join(model.User, model.User.id == RoleAssignment.user_id))
-    if data.get("user"):
-        query = query.filter(RoleAssignment.user_id == _role_user(data["user"]).id)
-    if data.get("role"):
-        _check_role(data["role"])
-        query = query.filter(RoleAssignment.role == data["role"])
+    if data_dict.get("user"):
+        query = query.filter(RoleAssignment.user_id == _role_user(data_dict["user"]).id)
+    if data_dict.get("role"):
+        query = query.filter(RoleAssignment.role == data_dict["role"])
     return [dict(row.as_dict(), user_name=name)
             for row, name in query.order_by(RoleAssignment.role, model.User.name)]
 
@@ -454,14 +430,18 @@ def package_create(next_action: Action, context: Context, data_dict: DataDict) -
 @tk.chained_action
 def package_update(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     """``private`` follows the lifecycle: only ``publish`` makes a dataset public."""
-    pkg = model.Package.get(data_dict.get("id") or data_dict.get("name") or "")
+    ident = _ref(data_dict.get("id")) or _ref(data_dict.get("name"))
+    pkg = model.Package.get(ident) if ident else None
     if pkg is not None and lifecycle.is_governed(pkg):
         state = lifecycle.get_state(pkg)
         required = state != lifecycle.PUBLISHED
         if "owner_org" in data_dict and not data_dict.get("owner_org"):
             raise _org_required_error()
         if "private" in data_dict and data_dict["private"] not in (None, ""):
-            wanted = tk.asbool(data_dict["private"])
+            try:
+                wanted = satudata_bool(data_dict["private"])
+            except tk.Invalid as e:
+                raise _private_error(e.error) from e
             if wanted != required:
                 if required:
                     raise _private_error(tk._(
@@ -476,9 +456,10 @@ def package_update(next_action: Action, context: Context, data_dict: DataDict) -
 
 def _bulk_packages(data_dict: DataDict) -> list[model.Package]:
     ids = data_dict.get("datasets") or []
-    if isinstance(ids, str):
+    if not isinstance(ids, (list, tuple)):
         ids = [ids]
-    pkgs = [model.Package.get(i) for i in ids]
+    refs = [_ref(i) for i in ids]
+    pkgs = [model.Package.get(i) for i in refs if i]
     return [pkg for pkg in pkgs if pkg is not None and lifecycle.is_governed(pkg)]
 
 

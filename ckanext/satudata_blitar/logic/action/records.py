@@ -1,8 +1,9 @@
 """Actions of the SOP records: Daftar Data, availability statements, validation letters and
 deadlines.
 
-Every action checks auth first, then validates its input, then changes the database in one
-transaction: on any error nothing is saved (a stored PDF is removed again).
+Every action's input is checked by its schema (``logic/schema.py``) before auth; then the
+action checks auth and changes the database in one transaction: on any error nothing is saved
+(a stored PDF is removed again).
 """
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 from ckanext.satudata_blitar import deadlines
 from ckanext.satudata_blitar import permissions
-from ckanext.satudata_blitar import workdays
-from ckanext.satudata_blitar.records.common import parse_bool, parse_date, resolve_org
+from ckanext.satudata_blitar.logic import schema
+from ckanext.satudata_blitar.logic.validators import satudata_record_year
+from ckanext.satudata_blitar.records.common import resolve_org
 from ckanext.satudata_blitar.records.daftar_data import copy_items, daftar_data_dict, export_csv, export_xlsx, get_daftar_data, item_errors_to_validation, items_of, latest_agreed, parse_table, replace_items, validate_items
 from ckanext.satudata_blitar.records.letters import check_letter_datasets, get_letter, letter_datasets, letter_dict, letter_used, public_letters
-from ckanext.satudata_blitar.records.pdf import pdf_from_input, remove_pdf, sha256, signed_letter_fields, store_pdf
+from ckanext.satudata_blitar.records.pdf import pdf_from_input, remove_pdf, sha256, store_pdf
 from ckanext.satudata_blitar.records.statements import get_statement, statement_dict, statement_items
 from ckanext.satudata_blitar.logic.common import context_user as _user
 from ckanext.satudata_blitar.model.records import (
@@ -37,32 +39,10 @@ def _commit(context: Context) -> None:
         model.Session.commit()
 
 
-def _year(value: Any, errors: dict[str, list[str]], field: str = "year") -> Optional[int]:
-    try:
-        year = int(str(value).strip())
-    except (TypeError, ValueError):
-        errors.setdefault(field, [])
-        errors[field].append(tk._("Write the year as four digits, e.g. 2026."))
-        return None
-    if not 2000 <= year <= workdays.today().year + 1:
-        errors.setdefault(field, []).append(tk._(
-            "The year {year} is outside the range the portal accepts.").format(year=year))
-        return None
-    return year
-
-
 def _raise(errors: dict[str, list[str]]) -> None:
     if errors:
         model.Session.rollback()
         raise tk.ValidationError(errors)
-
-
-def _items_input(value: Any) -> list[dict[str, Any]]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, list):
-        return [v if isinstance(v, dict) else {} for v in value]
-    raise tk.ValidationError({"items": [tk._("Items must be a list of objects.")]})
 
 
 def _draft(dd: DaftarData) -> None:
@@ -72,6 +52,14 @@ def _draft(dd: DaftarData) -> None:
             "revision.").format(year=dd.year, revision=dd.revision)]})
 
 
+def _default_year(year: int) -> int:
+    """A year the action chose itself, held to the range of the input's years."""
+    try:
+        return satudata_record_year(year)
+    except tk.Invalid as e:
+        raise tk.ValidationError({"year": [e.error]}) from e
+
+
 def _lock_year(year: int) -> None:
     """Serialise Daftar Data changes of one year across processes (transaction lock)."""
     model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(:k1, :k2)"),
@@ -79,6 +67,7 @@ def _lock_year(year: int) -> None:
 
 
 # -- Daftar Data -----------------------------------------------------------------------------
+@schema.validate(schema.daftar_data_create)
 def satudata_daftar_data_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Draft the Daftar Data of a year (Sekretariat SDI; SOP step 3 input).
 
@@ -95,11 +84,8 @@ def satudata_daftar_data_create(context: Context, data_dict: DataDict) -> dict[s
     :rtype: dictionary
     """
     tk.check_access("satudata_daftar_data_create", context, data_dict)
-    errors: dict[str, list[str]] = {}
-    year = _year(data_dict.get("year"), errors)
-    _raise(errors)
-    assert year is not None
-    items, bad = validate_items(_items_input(data_dict.get("items")))
+    year = data_dict["year"]
+    items, bad = validate_items(data_dict.get("items", []))
     if bad:
         raise item_errors_to_validation(bad)
     _lock_year(year)
@@ -108,8 +94,8 @@ def satudata_daftar_data_create(context: Context, data_dict: DataDict) -> dict[s
             "A Daftar Data for {year} already exists: edit its draft or make a new revision "
             "of the agreed list.").format(year=year)]})
     dd = DaftarData(year=year, revision=1, status=DD_DRAFT,
-                    title=(data_dict.get("title") or "").strip() or f"Daftar Data {year}",
-                    notes=(data_dict.get("notes") or "").strip() or None,
+                    title=data_dict.get("title") or f"Daftar Data {year}",
+                    notes=data_dict.get("notes") or None,
                     drafted_by=context.get("user"))
     model.Session.add(dd)
     model.Session.flush()
@@ -120,6 +106,7 @@ def satudata_daftar_data_create(context: Context, data_dict: DataDict) -> dict[s
     return out
 
 
+@schema.validate(schema.daftar_data_update)
 def satudata_daftar_data_update(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Change a draft Daftar Data (Sekretariat SDI). Agreed lists cannot change.
 
@@ -134,23 +121,24 @@ def satudata_daftar_data_update(context: Context, data_dict: DataDict) -> dict[s
     :rtype: dictionary
     """
     tk.check_access("satudata_daftar_data_update", context, data_dict)
-    dd = get_daftar_data(data_dict.get("id") or "")
+    dd = get_daftar_data(data_dict["id"])
     _draft(dd)
     if "items" in data_dict:
-        items, bad = validate_items(_items_input(data_dict.get("items")))
+        items, bad = validate_items(data_dict["items"])
         if bad:
             raise item_errors_to_validation(bad)
         replace_items(dd, items)
     if data_dict.get("title"):
-        dd.title = str(data_dict["title"]).strip()
+        dd.title = data_dict["title"]
     if "notes" in data_dict:
-        dd.notes = (data_dict.get("notes") or "").strip() or None
+        dd.notes = data_dict["notes"] or None
     model.Session.flush()
     out = daftar_data_dict(dd)
     _commit(context)
     return out
 
 
+@schema.validate(schema.daftar_data_agree)
 def satudata_daftar_data_agree(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Record the Forum Satu Data's agreement (SOP step 3): the revision becomes immutable.
 
@@ -163,21 +151,15 @@ def satudata_daftar_data_agree(context: Context, data_dict: DataDict) -> dict[st
     :rtype: dictionary
     """
     tk.check_access("satudata_daftar_data_agree", context, data_dict)
-    dd = get_daftar_data(data_dict.get("id") or "")
-    errors: dict[str, list[str]] = {}
-    day = parse_date(data_dict.get("agreed_date"), "agreed_date", errors)
-    minute = str(data_dict.get("minute_number") or "").strip()
-    if not minute:
-        errors["minute_number"] = [tk._("Missing value")]
-    _raise(errors)
+    dd = get_daftar_data(data_dict["id"])
     _lock_year(dd.year)
     model.Session.refresh(dd)
     _draft(dd)
     if not items_of(dd):
         _raise({"items": [tk._("An empty Daftar Data cannot be agreed.")]})
     dd.status = DD_AGREED
-    dd.agreed_date = day
-    dd.minute_number = minute
+    dd.agreed_date = data_dict["agreed_date"]
+    dd.minute_number = data_dict["minute_number"]
     dd.agreed_by = context.get("user")
     dd.agreed_recorded_at = dt.datetime.utcnow()
     model.Session.flush()
@@ -202,6 +184,7 @@ def _new_draft_from(source: DaftarData, year: int, context: Context, *,
     return dd
 
 
+@schema.validate(schema.daftar_data_revise)
 def satudata_daftar_data_revise(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Start a new draft revision from the agreed list in force (the old one stays readable).
 
@@ -210,7 +193,7 @@ def satudata_daftar_data_revise(context: Context, data_dict: DataDict) -> dict[s
     :rtype: dictionary
     """
     tk.check_access("satudata_daftar_data_revise", context, data_dict)
-    dd = get_daftar_data(data_dict.get("id") or "")
+    dd = get_daftar_data(data_dict["id"])
     _lock_year(dd.year)
     if dd.status != DD_AGREED:
         _raise({"id": [tk._("Only an agreed Daftar Data is revised; edit the draft instead.")]})
@@ -228,6 +211,7 @@ def satudata_daftar_data_revise(context: Context, data_dict: DataDict) -> dict[s
     return out
 
 
+@schema.validate(schema.daftar_data_carry_over)
 def satudata_daftar_data_carry_over(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Start next year's draft from an agreed list (carry-over).
 
@@ -238,11 +222,10 @@ def satudata_daftar_data_carry_over(context: Context, data_dict: DataDict) -> di
     :rtype: dictionary
     """
     tk.check_access("satudata_daftar_data_carry_over", context, data_dict)
-    source = get_daftar_data(data_dict.get("id") or "")
-    errors: dict[str, list[str]] = {}
-    year = _year(data_dict.get("year") or source.year + 1, errors)
-    _raise(errors)
-    assert year is not None
+    source = get_daftar_data(data_dict["id"])
+    year = data_dict.get("year")
+    if year is None:
+        year = _default_year(source.year + 1)
     if source.status != DD_AGREED:
         _raise({"id": [tk._("Carry over an agreed Daftar Data, not a draft.")]})
     if year == source.year:
@@ -258,6 +241,7 @@ def satudata_daftar_data_carry_over(context: Context, data_dict: DataDict) -> di
     return out
 
 
+@schema.validate(schema.daftar_data_import)
 def satudata_daftar_data_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Replace the items of a draft with the rows of a CSV or XLSX file (all or nothing).
 
@@ -273,7 +257,7 @@ def satudata_daftar_data_import(context: Context, data_dict: DataDict) -> dict[s
     :rtype: dictionary
     """
     tk.check_access("satudata_daftar_data_import", context, data_dict)
-    dd = get_daftar_data(data_dict.get("id") or "")
+    dd = get_daftar_data(data_dict["id"])
     _draft(dd)
     upload = data_dict.get("upload")
     filename = getattr(upload, "filename", "") or ""
@@ -283,7 +267,7 @@ def satudata_daftar_data_import(context: Context, data_dict: DataDict) -> dict[s
     elif isinstance(upload, (bytes, bytearray)):
         content = bytes(upload)
     elif data_dict.get("content"):
-        content = str(data_dict["content"]).encode("utf-8")
+        content = data_dict["content"].encode("utf-8")
     else:
         raise tk.ValidationError({"upload": [tk._("Choose a CSV or XLSX file to import.")]})
     rows = parse_table(content, fmt)
@@ -300,6 +284,7 @@ def satudata_daftar_data_import(context: Context, data_dict: DataDict) -> dict[s
 
 
 @tk.side_effect_free
+@schema.validate(schema.daftar_data_export)
 def satudata_daftar_data_export(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """A Daftar Data revision as CSV or XLSX.
 
@@ -311,22 +296,21 @@ def satudata_daftar_data_export(context: Context, data_dict: DataDict) -> dict[s
         with ``encoding`` = ``base64``)
     :rtype: dictionary
     """
-    dd = get_daftar_data(data_dict.get("id") or "")
+    dd = get_daftar_data(data_dict["id"])
     tk.check_access("satudata_daftar_data_export", context, {"id": dd.id})
-    fmt = (data_dict.get("format") or "csv").lower()
+    fmt = data_dict["format"]
     name = f"daftar-data-{dd.year}-r{dd.revision}.{fmt}"
     if fmt == "csv":
         return {"filename": name, "content_type": "text/csv; charset=utf-8",
                 "content": export_csv(dd).decode("utf-8-sig"), "encoding": "text"}
-    if fmt == "xlsx":
-        return {"filename": name, "encoding": "base64",
-                "content_type": "application/vnd.openxmlformats-officedocument."
-                                "spreadsheetml.sheet",
-                "content": base64.b64encode(export_xlsx(dd)).decode("ascii")}
-    raise tk.ValidationError({"format": [tk._('Choose the format "csv" or "xlsx".')]})
+    return {"filename": name, "encoding": "base64",
+            "content_type": "application/vnd.openxmlformats-officedocument."
+                            "spreadsheetml.sheet",
+            "content": base64.b64encode(export_xlsx(dd)).decode("ascii")}
 
 
 @tk.side_effect_free
+@schema.validate(schema.daftar_data_show)
 def satudata_daftar_data_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """One Daftar Data revision with its items and the datasets realising each item.
 
@@ -339,10 +323,10 @@ def satudata_daftar_data_show(context: Context, data_dict: DataDict) -> dict[str
     if data_dict.get("id"):
         dd = get_daftar_data(data_dict["id"])
     else:
-        errors: dict[str, list[str]] = {}
-        year = _year(data_dict.get("year"), errors)
-        _raise(errors)
-        found = latest_agreed(year) if year else None
+        if "year" not in data_dict:
+            raise tk.ValidationError({"year": [tk._(
+                "Write the year as four digits, e.g. 2026.")]})
+        found = latest_agreed(data_dict["year"])
         if found is None:
             raise tk.ObjectNotFound(tk._("Daftar Data not found"))
         dd = found
@@ -351,6 +335,7 @@ def satudata_daftar_data_show(context: Context, data_dict: DataDict) -> dict[str
 
 
 @tk.side_effect_free
+@schema.validate(schema.daftar_data_list)
 def satudata_daftar_data_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Daftar Data revisions (newest year and revision first), without items. Drafts only
     for the Sekretariat SDI, Walidata and Pembina Data.
@@ -362,10 +347,7 @@ def satudata_daftar_data_list(context: Context, data_dict: DataDict) -> list[dic
     tk.check_access("satudata_daftar_data_list", context, data_dict)
     query = model.Session.query(DaftarData)
     if data_dict.get("year"):
-        errors: dict[str, list[str]] = {}
-        year = _year(data_dict.get("year"), errors)
-        _raise(errors)
-        query = query.filter(DaftarData.year == year)
+        query = query.filter(DaftarData.year == data_dict["year"])
     user = _user(context)
     out = []
     for dd in query.order_by(DaftarData.year.desc(), DaftarData.revision.desc()):
@@ -378,10 +360,10 @@ def satudata_daftar_data_list(context: Context, data_dict: DataDict) -> list[dic
 def _statement_target(data_dict: DataDict) -> DaftarData:
     if data_dict.get("daftar_data_id"):
         return get_daftar_data(data_dict["daftar_data_id"])
-    errors: dict[str, list[str]] = {}
-    year = _year(data_dict.get("year"), errors)
-    _raise(errors)
-    dd = latest_agreed(year) if year else None
+    if "year" not in data_dict:
+        raise tk.ValidationError({"year": [tk._("Write the year as four digits, e.g. 2026.")]})
+    year = data_dict["year"]
+    dd = latest_agreed(year)
     if dd is None:
         raise tk.ValidationError({"year": [tk._(
             "There is no agreed Daftar Data for {year} yet.").format(year=year)]})
@@ -389,13 +371,19 @@ def _statement_target(data_dict: DataDict) -> DaftarData:
 
 
 def _org_id(data_dict: DataDict) -> str:
-    org = resolve_org(data_dict.get("owner_org"))
+    org = resolve_org(data_dict["owner_org"])
     if org is None:
         raise tk.ValidationError({"owner_org": [tk._(
-            'Unknown OPD "{value}".').format(value=data_dict.get("owner_org") or "")]})
+            'Unknown OPD "{value}".').format(value=data_dict["owner_org"])]})
     return org.id
 
 
+#: the official letter fields of a statement and a validation letter (checked by the schema)
+_LETTER_FIELDS = ("number", "letter_date", "signatory_name", "signatory_nip",
+                  "signatory_position", "signatory_acting")
+
+
+@schema.validate(schema.statement_create)
 def satudata_statement_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Record an OPD's *Surat Pernyataan Daftar Data yang akan Dikumpulkan* (SOP step 4).
 
@@ -427,8 +415,8 @@ def satudata_statement_create(context: Context, data_dict: DataDict) -> dict[str
     if dd.status != DD_AGREED:
         errors.setdefault("daftar_data_id", []).append(tk._(
             "Statements answer an agreed Daftar Data, not a draft."))
-    fields = signed_letter_fields(data_dict, errors)
-    answers = statement_items(dd, org_id, data_dict.get("items"), errors) \
+    fields = {key: data_dict[key] for key in _LETTER_FIELDS}
+    answers = statement_items(dd, org_id, data_dict.get("items", []), errors) \
         if dd.status == DD_AGREED else []
     pdf = pdf_from_input(data_dict, errors, required=True)
     if model.Session.query(Statement).filter(Statement.daftar_data_id == dd.id,
@@ -488,6 +476,7 @@ def _save_with_pdf(context: Context, row: Any, children: Callable[[], Any],
 
 
 @tk.side_effect_free
+@schema.validate(schema.statement_show)
 def satudata_statement_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """One statement with its answers and whether it came on time.
 
@@ -495,12 +484,13 @@ def satudata_statement_show(context: Context, data_dict: DataDict) -> dict[str, 
     :type id: string
     :rtype: dictionary
     """
-    st = get_statement(data_dict.get("id") or "")
+    st = get_statement(data_dict["id"])
     tk.check_access("satudata_statement_show", context, {"id": st.id})
     return statement_dict(st)
 
 
 @tk.side_effect_free
+@schema.validate(schema.statement_list)
 def satudata_statement_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Statements the caller may read (own OPDs; every OPD for the SOP roles).
 
@@ -513,9 +503,7 @@ def satudata_statement_list(context: Context, data_dict: DataDict) -> list[dict[
     tk.check_access("satudata_statement_list", context, data_dict)
     query = model.Session.query(Statement)
     if data_dict.get("year"):
-        errors: dict[str, list[str]] = {}
-        query = query.filter(Statement.year == _year(data_dict["year"], errors))
-        _raise(errors)
+        query = query.filter(Statement.year == data_dict["year"])
     if data_dict.get("owner_org"):
         query = query.filter(Statement.owner_org == _org_id(data_dict))
     user = _user(context)
@@ -535,6 +523,7 @@ def _duplicate_number(org_id: str, year: int, number: str, exclude: Optional[str
     return query.first() is not None
 
 
+@schema.validate(schema.validation_letter_create)
 def satudata_validation_letter_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Record a *Surat validasi Kepala OPD* (SOP step 8) with its signed PDF.
 
@@ -559,19 +548,16 @@ def satudata_validation_letter_create(context: Context, data_dict: DataDict) -> 
     tk.check_access("satudata_validation_letter_create", context,
                     dict(data_dict, owner_org=org_id))
     errors: dict[str, list[str]] = {}
-    fields = signed_letter_fields(data_dict, errors)
-    subject = str(data_dict.get("subject") or "").strip()
-    if not subject:
-        errors.setdefault("subject", []).append(tk._("Missing value"))
+    fields = {key: data_dict[key] for key in _LETTER_FIELDS}
     pkgs = check_letter_datasets(org_id, data_dict.get("datasets"), errors)
     pdf = pdf_from_input(data_dict, errors, required=True)
-    day = fields.get("letter_date")
-    if day and fields["number"] and _duplicate_number(org_id, day.year, fields["number"], None):
+    day = fields["letter_date"]
+    if _duplicate_number(org_id, day.year, fields["number"], None):
         errors.setdefault("number", []).append(tk._(
             "This letter number is already recorded for the OPD in that year."))
     _raise(errors)
-    assert pdf is not None and day is not None
-    letter = ValidationLetter(owner_org=org_id, year=day.year, subject=subject,
+    assert pdf is not None
+    letter = ValidationLetter(owner_org=org_id, year=day.year, subject=data_dict["subject"],
                               created_by=context.get("user"), **fields)
     _attach_pdf(letter, pdf)
     return _save_with_pdf(context, letter, lambda: [
@@ -579,6 +565,7 @@ def satudata_validation_letter_create(context: Context, data_dict: DataDict) -> 
         letter_dict)
 
 
+@schema.validate(schema.validation_letter_update)
 def satudata_validation_letter_update(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Correct a validation letter before any dataset was validated with it.
 
@@ -590,31 +577,24 @@ def satudata_validation_letter_update(context: Context, data_dict: DataDict) -> 
     :param upload: a new signed PDF (optional)
     :rtype: dictionary
     """
-    letter = get_letter(data_dict.get("id") or "")
+    letter = get_letter(data_dict["id"])
     tk.check_access("satudata_validation_letter_update", context, {"id": letter.id})
     if letter_used(letter.id):
         raise tk.ValidationError({"id": [tk._(
             "This letter has already validated a dataset and can no longer change.")]})
-    current = letter.as_dict()
-    merged = {k: data_dict.get(k, current.get(k)) for k in (
-        "number", "letter_date", "signatory_name", "signatory_nip", "signatory_position",
-        "signatory_acting")}
+    fields = {key: data_dict.get(key, getattr(letter, key)) for key in _LETTER_FIELDS}
+    fields["signatory_acting"] = fields["signatory_acting"] or ""
+    subject = data_dict.get("subject", letter.subject)
     errors: dict[str, list[str]] = {}
-    fields = signed_letter_fields(merged, errors)
-    subject = str(data_dict.get("subject", letter.subject) or "").strip()
-    if not subject:
-        errors.setdefault("subject", []).append(tk._("Missing value"))
     old = letter_datasets(letter.id)
     pkgs = check_letter_datasets(letter.owner_org, data_dict.get("datasets", old),
-                                         errors, current=old)
+                                 errors, current=old)
     pdf = pdf_from_input(data_dict, errors, required=False)
-    day = fields.get("letter_date")
-    if day and fields["number"] and _duplicate_number(letter.owner_org, day.year,
-                                                      fields["number"], letter.id):
+    day = fields["letter_date"]
+    if _duplicate_number(letter.owner_org, day.year, fields["number"], letter.id):
         errors.setdefault("number", []).append(tk._(
             "This letter number is already recorded for the OPD in that year."))
     _raise(errors)
-    assert day is not None
     old_key = letter.pdf_key
     for key, value in fields.items():
         setattr(letter, key, value)
@@ -635,6 +615,7 @@ def satudata_validation_letter_update(context: Context, data_dict: DataDict) -> 
 
 
 @tk.side_effect_free
+@schema.validate(schema.validation_letter_show)
 def satudata_validation_letter_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """A validation letter with its datasets, signatory and PDF checksum.
 
@@ -642,12 +623,13 @@ def satudata_validation_letter_show(context: Context, data_dict: DataDict) -> di
     :type id: string
     :rtype: dictionary
     """
-    letter = get_letter(data_dict.get("id") or "")
+    letter = get_letter(data_dict["id"])
     tk.check_access("satudata_validation_letter_show", context, {"id": letter.id})
     return letter_dict(letter)
 
 
 @tk.side_effect_free
+@schema.validate(schema.validation_letter_list)
 def satudata_validation_letter_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Validation letters the caller may read (own OPDs; all for the SOP roles).
 
@@ -664,9 +646,7 @@ def satudata_validation_letter_list(context: Context, data_dict: DataDict) -> li
     if data_dict.get("owner_org"):
         query = query.filter(ValidationLetter.owner_org == _org_id(data_dict))
     if data_dict.get("year"):
-        errors: dict[str, list[str]] = {}
-        query = query.filter(ValidationLetter.year == _year(data_dict["year"], errors))
-        _raise(errors)
+        query = query.filter(ValidationLetter.year == data_dict["year"])
     if data_dict.get("package_id"):
         query = query.join(LetterDataset, LetterDataset.letter_id == ValidationLetter.id) \
             .filter(LetterDataset.package_id == data_dict["package_id"])
@@ -678,6 +658,7 @@ def satudata_validation_letter_list(context: Context, data_dict: DataDict) -> li
 
 
 @tk.side_effect_free
+@schema.validate(schema.dataset_letter_list)
 def satudata_dataset_letter_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Public metadata (number, date, subject, signatory position, SHA-256) of the letters
     that validated a dataset; for whoever may see the dataset.
@@ -686,7 +667,7 @@ def satudata_dataset_letter_list(context: Context, data_dict: DataDict) -> list[
     :type id: string
     :rtype: list of dictionaries
     """
-    pkg = model.Package.get(data_dict.get("id") or "")
+    pkg = model.Package.get(data_dict["id"])
     if pkg is None or pkg.state == "deleted":
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     tk.check_access("satudata_dataset_letter_list", context, {"id": pkg.id})
@@ -695,6 +676,7 @@ def satudata_dataset_letter_list(context: Context, data_dict: DataDict) -> list[
 
 # -- deadlines -------------------------------------------------------------------------------
 @tk.side_effect_free
+@schema.validate(schema.deadline_list)
 def satudata_deadline_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """What is due or overdue for the caller's roles, by SOP working-day deadlines
     (``ckanext.satudata_blitar.days.*``; due dates and verdicts from ``workdays``).
@@ -719,9 +701,5 @@ def satudata_deadline_list(context: Context, data_dict: DataDict) -> list[dict[s
     user = _user(context)
     if user is None:
         return []
-    try:
-        horizon = int(data_dict.get("horizon") or 30)
-    except (TypeError, ValueError):
-        raise tk.ValidationError({"horizon": [tk._("Write a whole number of days.")]})
-    return deadlines.deadline_items(user, horizon=horizon,
-                                    every_opd=bool(parse_bool(data_dict.get("all"))))
+    return deadlines.deadline_items(user, horizon=data_dict["horizon"],
+                                    every_opd=data_dict["all"])

@@ -1,4 +1,5 @@
-"""Actions of the data-standard registry and of the data checks of resources."""
+"""Actions of the data-standard registry and of the data checks of resources. Every action's
+input is checked by its schema (``logic/schema.py``) before auth."""
 from __future__ import annotations
 
 import datetime
@@ -9,12 +10,18 @@ from ckan.types import Context, DataDict
 from ckanext.satudata_blitar.checks import runner
 from ckanext.satudata_blitar.checks import standards as std
 from ckanext.satudata_blitar.checks.messages import render_report
+from ckanext.satudata_blitar.logic import schema
 from ckanext.satudata_blitar.model.checks import Standard
 
 
 # -- data standards -----------------------------------------------------------------------------------
+def _text_of(descriptor: Any, key: str) -> str:
+    """A text property of a parsed Table Schema ("" when absent or not text)."""
+    value = descriptor.get(key) if isinstance(descriptor, dict) else None
+    return value.strip() if isinstance(value, str) else ""
 
 
+@schema.validate(schema.standard_create)
 def satudata_standard_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Register a data standard (a Table Schema) for the data checks.
 
@@ -26,19 +33,16 @@ def satudata_standard_create(context: Context, data_dict: DataDict) -> dict[str,
     :returns: the standard (name, title, fields, schema, ...)
     """
     tk.check_access("satudata_standard_create", context, data_dict)
-    raw: Any = data_dict.get("schema")
-    upload = data_dict.get("upload")
-    if raw in (None, "") and upload is not None and hasattr(upload, "read"):
-        raw = upload.read()
+    raw: Any = data_dict.get("schema", data_dict.get("upload"))
     errors: dict[str, list[str]] = {}
-    if raw in (None, ""):
+    if raw is None:
         errors["schema"] = [tk._("Upload a Table Schema JSON file or paste the schema.")]
         descriptor = None
     else:
         descriptor, problems = std.parse_descriptor(raw)
         if problems:
             errors["schema"] = problems
-    name = (data_dict.get("name") or (descriptor or {}).get("name") or "").strip()
+    name = data_dict.get("name") or _text_of(descriptor, "name")
     if not std.NAME_RE.match(name):
         errors["name"] = [tk._("Use 2-100 lowercase letters, digits, '-' or '_', starting with a "
                                "letter or digit.")]
@@ -48,10 +52,10 @@ def satudata_standard_create(context: Context, data_dict: DataDict) -> dict[str,
     if errors:
         raise tk.ValidationError(errors)
     assert descriptor is not None
-    title = (data_dict.get("title") or descriptor.get("title") or name).strip()
+    title = data_dict.get("title") or _text_of(descriptor, "title") or name
     descriptor = dict(descriptor, name=name, title=title)
     user_obj = model.User.get(context.get("user") or "")
-    row = Standard(name=name, title=title, description=descriptor.get("description"),
+    row = Standard(name=name, title=title, description=_text_of(descriptor, "description") or None,
                    schema=descriptor, sds_code=(descriptor.get("sdi") or {}).get("sdsCode"),
                    creator_id=user_obj.id if user_obj else None,
                    created=datetime.datetime.utcnow())
@@ -62,6 +66,7 @@ def satudata_standard_create(context: Context, data_dict: DataDict) -> dict[str,
 
 
 @tk.side_effect_free
+@schema.validate(schema.standard_show)
 def satudata_standard_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """One data standard with its Table Schema.
 
@@ -77,20 +82,21 @@ def satudata_standard_show(context: Context, data_dict: DataDict) -> dict[str, A
 
 
 @tk.side_effect_free
+@schema.validate(schema.standard_list)
 def satudata_standard_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     """Every data standard (shipped and registered), without the full schemas.
 
     :param all_fields: include the Table Schemas (default false)
     """
     tk.check_access("satudata_standard_list", context, data_dict)
-    full = tk.asbool(data_dict.get("all_fields", False))
     out = std.list_standards()
-    if not full:
+    if not data_dict["all_fields"]:
         out = [{k: v for k, v in s.items() if k != "schema"} for s in out]
     return out
 
 
 @tk.side_effect_free
+@schema.validate(schema.resource_check_show)
 def satudata_resource_check_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Status and full report of the data-standard check of a resource.
 
@@ -99,7 +105,7 @@ def satudata_resource_check_show(context: Context, data_dict: DataDict) -> dict[
 
     :param id: the resource id
     """
-    res_id = tk.get_or_bust(data_dict, "id")
+    res_id = data_dict["id"]
     tk.check_access("satudata_resource_check_show", context, data_dict)
     res_obj = model.Resource.get(res_id)
     if res_obj is None:
@@ -115,6 +121,7 @@ def satudata_resource_check_show(context: Context, data_dict: DataDict) -> dict[
     return out
 
 
+@schema.validate(schema.resource_check_run)
 def satudata_resource_check_run(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Check a resource again (e.g. after changing the dataset's reference period).
 
@@ -122,7 +129,7 @@ def satudata_resource_check_run(context: Context, data_dict: DataDict) -> dict[s
 
     :param id: the resource id
     """
-    res_id = tk.get_or_bust(data_dict, "id")
+    res_id = data_dict["id"]
     tk.check_access("satudata_resource_check_run", context, data_dict)
     if model.Resource.get(res_id) is None:
         raise tk.ObjectNotFound(tk._("Resource not found"))
