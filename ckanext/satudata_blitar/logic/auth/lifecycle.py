@@ -3,6 +3,8 @@
 Each has its action's name and delegates to one rule of ``permissions.py``, so that a site
 can override one rule and tests can aim at the rules directly. Core auth functions are
 chained to apply the edit lock (``permissions.permission_edit``) — to sysadmins as well.
+Auth functions also run without the actions' schemas (pages call ``check_access``): they look
+rows up only with a clean reference (``logic.common.ref``); anything else is not found.
 """
 from __future__ import annotations
 
@@ -13,10 +15,16 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthFunction, AuthResult, Context, DataDict
 from ckanext.satudata_blitar.logic.common import context_user as _user
+from ckanext.satudata_blitar.logic.common import ref as _ref
+
+
+def _value(data_dict: Any, key: str) -> Any:
+    return data_dict.get(key) if isinstance(data_dict, dict) else None
 
 
 def _package(data_dict: DataDict, key: str = "id") -> model.Package:
-    pkg = model.Package.get(data_dict.get(key) or "")
+    ident = _ref(_value(data_dict, key))
+    pkg = model.Package.get(ident) if ident else None
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     return pkg
@@ -121,14 +129,26 @@ def _locked(next_auth: AuthFunction, context: Context, data_dict: DataDict,
     return next_auth(context, data_dict)
 
 
+def _clean_ref(value: Any) -> Optional[str]:
+    """A reference core's auth may look up; a value that cannot name a row is not found."""
+    if value is None or value == "":
+        return None
+    ident = _ref(value)
+    if ident is None:
+        raise tk.ObjectNotFound(tk._("Not found"))
+    return ident
+
+
 def _pkg_or_none(value: Any) -> Optional[model.Package]:
     if isinstance(value, model.Package):
         return value
-    return model.Package.get(value) if value else None
+    ident = _clean_ref(value)
+    return model.Package.get(ident) if ident else None
 
 
 def _resource_pkg(data_dict: DataDict) -> Optional[model.Package]:
-    res = model.Resource.get(data_dict.get("id") or "")
+    ident = _clean_ref(_value(data_dict, "id"))
+    res = model.Resource.get(ident) if ident else None
     return res.package if res is not None else None
 
 
@@ -136,7 +156,7 @@ def _resource_pkg(data_dict: DataDict) -> Optional[model.Package]:
 @tk.auth_sysadmins_check
 def package_update(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
     """Locked datasets cannot be edited (also covers package_patch and package_revise)."""
-    pkg = context.get("package") or _pkg_or_none((data_dict or {}).get("id"))
+    pkg = context.get("package") or _pkg_or_none(_value(data_dict, "id"))
     return _locked(next_auth, context, data_dict, pkg)
 
 
@@ -144,14 +164,14 @@ def package_update(next_auth: AuthFunction, context: Context, data_dict: DataDic
 @tk.auth_sysadmins_check
 def package_delete(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
     """A locked dataset cannot be deleted (a published one is withdrawn first)."""
-    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+    return _locked(next_auth, context, data_dict, _pkg_or_none(_value(data_dict, "id")))
 
 
 @tk.chained_auth_function
 @tk.auth_sysadmins_check
 def resource_create(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
     """Resources of a locked dataset cannot be added."""
-    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("package_id")))
+    return _locked(next_auth, context, data_dict, _pkg_or_none(_value(data_dict, "package_id")))
 
 
 @tk.chained_auth_function
@@ -173,7 +193,7 @@ def resource_delete(next_auth: AuthFunction, context: Context, data_dict: DataDi
 def package_resource_reorder(next_auth: AuthFunction, context: Context,
                              data_dict: DataDict) -> AuthResult:
     """Resources of a locked dataset cannot be reordered."""
-    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+    return _locked(next_auth, context, data_dict, _pkg_or_none(_value(data_dict, "id")))
 
 
 @tk.chained_auth_function
@@ -181,14 +201,14 @@ def package_resource_reorder(next_auth: AuthFunction, context: Context,
 def package_owner_org_update(next_auth: AuthFunction, context: Context,
                              data_dict: DataDict) -> AuthResult:
     """A locked dataset cannot move to another OPD."""
-    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+    return _locked(next_auth, context, data_dict, _pkg_or_none(_value(data_dict, "id")))
 
 
 @tk.chained_auth_function
 @tk.auth_sysadmins_check
 def package_patch(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
     """Locked datasets cannot be patched."""
-    return _locked(next_auth, context, data_dict, _pkg_or_none(data_dict.get("id")))
+    return _locked(next_auth, context, data_dict, _pkg_or_none(_value(data_dict, "id")))
 
 
 @tk.chained_auth_function

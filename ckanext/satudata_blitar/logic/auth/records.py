@@ -1,5 +1,6 @@
 """Auth functions of the SOP records; each has its action's name and delegates to one rule
-of ``permissions.py``."""
+of ``permissions.py``. They look rows up only with a clean reference (``logic.common.ref``):
+pages call them without the actions' schemas, and anything else is not found."""
 from __future__ import annotations
 
 import ckan.authz as authz
@@ -9,6 +10,7 @@ from ckan.types import AuthResult, Context, DataDict
 from ckanext.satudata_blitar import permissions
 from ckanext.satudata_blitar.logic.common import auth_result as _result
 from ckanext.satudata_blitar.logic.common import context_user as _user
+from ckanext.satudata_blitar.logic.common import ref as _ref
 from ckanext.satudata_blitar.model.records import DaftarData
 from ckanext.satudata_blitar.records.common import parse_bool, resolve_org
 from ckanext.satudata_blitar.records.letters import get_letter
@@ -21,8 +23,8 @@ def _manage_daftar_data(context: Context) -> AuthResult:
 
 
 def _read_daftar_data(context: Context, data_dict: DataDict) -> AuthResult:
-    ref = data_dict.get("id")
-    dd = model.Session.get(DaftarData, ref) if isinstance(ref, str) and ref else None
+    ident = _ref(data_dict.get("id"))
+    dd = model.Session.get(DaftarData, ident) if ident else None
     return _result(permissions.permission_read_daftar_data(_user(context), dd))
 
 
@@ -74,7 +76,7 @@ def satudata_statement_create(context: Context, data_dict: DataDict) -> AuthResu
 
 
 def satudata_statement_show(context: Context, data_dict: DataDict) -> AuthResult:
-    st = get_statement(data_dict.get("id") or "")
+    st = get_statement(_ref(data_dict.get("id")) or "")
     return _result(permissions.permission_read_opd_record(_user(context), st.owner_org))
 
 
@@ -91,12 +93,12 @@ def satudata_validation_letter_create(context: Context, data_dict: DataDict) -> 
 
 
 def satudata_validation_letter_update(context: Context, data_dict: DataDict) -> AuthResult:
-    letter = get_letter(data_dict.get("id") or "")
+    letter = get_letter(_ref(data_dict.get("id")) or "")
     return _result(permissions.permission_manage_letter(_user(context), letter.owner_org))
 
 
 def satudata_validation_letter_show(context: Context, data_dict: DataDict) -> AuthResult:
-    letter = get_letter(data_dict.get("id") or "")
+    letter = get_letter(_ref(data_dict.get("id")) or "")
     return _result(permissions.permission_read_opd_record(_user(context), letter.owner_org))
 
 
@@ -107,7 +109,10 @@ def satudata_validation_letter_list(context: Context, data_dict: DataDict) -> Au
 @tk.auth_allow_anonymous_access
 def satudata_dataset_letter_list(context: Context, data_dict: DataDict) -> AuthResult:
     """Whoever may see the dataset sees the letters that validated it (public metadata)."""
-    return authz.is_authorized("package_show", context, {"id": data_dict.get("id")})
+    ident = _ref(data_dict.get("id"))
+    if ident is None or model.Package.get(ident) is None:
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return authz.is_authorized("package_show", context, {"id": ident})
 
 
 # -- deadlines -------------------------------------------------------------------------------
