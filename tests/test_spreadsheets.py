@@ -14,7 +14,6 @@ from typing import Any
 import openpyxl
 import pytest
 
-import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.satudata_blitar import lifecycle, spreadsheets, workdays
@@ -31,7 +30,6 @@ SUBMIT_NOTE = "=1+1 catatan"
 ITEM_NAME = "=1+1"
 UNIT = "@satuan"
 FIELD = "=jumlah"
-FORMULAS = (TITLE, ORG_TITLE, REASON, NOTE, SUBMIT_NOTE, ITEM_NAME, UNIT, FIELD)
 
 
 @pytest.mark.parametrize("value, formula", [
@@ -52,7 +50,7 @@ def test_xlsx_cells_are_text_with_a_quote_prefix(tmp_path):
     book = openpyxl.Workbook()
     spreadsheets.xlsx_append(book.active, ["=1+1", "-2+3", 7, -7, "-7", None, "teks"])
     book.save(tmp_path / "x.xlsx")
-    cells = list(openpyxl.load_workbook(tmp_path / "x.xlsx").active.iter_rows())[0]
+    cells = next(openpyxl.load_workbook(tmp_path / "x.xlsx").active.iter_rows())
     assert [c.value for c in cells] == ["=1+1", "-2+3", 7, -7, "-7", None, "teks"]
     assert [c.data_type for c in cells[:5]] == ["s", "s", "n", "n", "s"]
     assert [c.quotePrefix for c in cells[:3]] == [True, True, False]

@@ -259,12 +259,11 @@ def inspect_xlsx(source: Source, lim: Optional[Limits] = None) -> XlsxFacts:
     """
     lim = lim or Limits()
     facts = XlsxFacts()
-    with _opened(source) as handle:
-        with _inspect_directory(handle, lim, facts) as archive:
-            _check_nested(archive, archive.infolist())
-            for name in facts.worksheets:
-                _scan_sheet(archive, archive.getinfo(name), lim, facts,
-                            first=name == facts.first_sheet)
+    with _opened(source) as handle, _inspect_directory(handle, lim, facts) as archive:
+        _check_nested(archive, archive.infolist())
+        for name in facts.worksheets:
+            _scan_sheet(archive, archive.getinfo(name), lim, facts,
+                        first=name == facts.first_sheet)
     return facts
 
 
@@ -437,14 +436,14 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lim: Limits,
     name = info.filename
     rows = read = 0
     carry = b""
-    row_tag: Optional[bytes] = None
+    row_tags: Optional[tuple[bytes, ...]] = None
     try:
         with archive.open(info) as part:
             while True:
                 chunk = part.read(_CHUNK)
                 read += len(chunk)
-                if row_tag is None:  # the first chunk holds the head of the sheet
-                    row_tag = _head_checks(chunk[:_HEAD], name, lim)
+                if row_tags is None:  # the first chunk holds the head of the sheet
+                    row_tags = _head_checks(chunk[:_HEAD], name, lim)
                 buf = carry + chunk
                 if chunk:
                     # keep a tag cut in two for the next chunk
@@ -452,7 +451,7 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lim: Limits,
                     body, carry = (buf, b"") if cut < 0 else (buf[:cut], buf[cut:])
                 else:
                     body, carry = buf, b""
-                rows += body.count(row_tag)
+                rows += sum(body.count(tag) for tag in row_tags)
                 if first and b"mergeCell" in body:
                     facts.merged.extend(m.decode("ascii", "replace")
                                         for m in _MERGE.findall(body))
@@ -467,8 +466,9 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, lim: Limits,
     facts.rows[name] = rows
 
 
-def _head_checks(head: bytes, name: str, lim: Limits) -> bytes:
-    """Refuse absurd declared dimensions; returns the row tag (``<row`` or ``<x:row``)."""
+def _head_checks(head: bytes, name: str, lim: Limits) -> tuple[bytes, ...]:
+    """Refuse absurd declared dimensions; returns the row tags to count (``<row``, and
+    ``<x:row`` when the root element has a prefix)."""
     dimension = _DIMENSION.search(head)
     if dimension is not None:
         c1, r1, c2, r2 = dimension.groups()
@@ -480,7 +480,8 @@ def _head_checks(head: bytes, name: str, lim: Limits) -> bytes:
                           columns=_number(columns), cells=_number(rows * columns),
                           limit=_number(lim.max_cells))
     root = _ROOT_PREFIX.search(head)
-    return b"<" + ((root.group(1) or b"") if root else b"") + b"row"
+    prefix = (root.group(1) or b"") if root else b""
+    return (b"<row", b"<" + prefix + b"row") if prefix else (b"<row",)
 
 
 # -- reading -----------------------------------------------------------------------------------

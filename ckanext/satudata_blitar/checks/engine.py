@@ -325,12 +325,12 @@ def _precheck_xlsx(path: str, state: _State) -> list[str]:
             rows.close()
     except spreadsheets.Refused as refused:
         state.add(m.issue(refused.code, **refused.params))
-        raise _Stop()
+        raise _Stop() from None
     except _Stop:
         raise
     except Exception as exc:  # noqa: BLE001 - corrupt workbooks raise many types
         state.add(m.issue("file-unreadable", note=type(exc).__name__))
-        raise _Stop()
+        raise _Stop() from None
     if not header or all(c is None for c in header):
         state.add(m.issue("file-empty"))
         raise _Stop()
