@@ -30,6 +30,8 @@ from ckanext.satudata_blitar.model.common import utcnow as _now, new_id as _uuid
 DD_DRAFT = "draft"
 DD_AGREED = "agreed"
 ACTING_CHOICES: tuple[str, ...] = ("", "plt", "plh")
+#: one statement per OPD and Daftar Data revision
+STATEMENT_UNIQUE = "satudata_blitar_statement_dd_org"
 #: lengths of the indexed text columns (a btree index row holds at most about 2.7 kB)
 ITEM_CODE_LENGTH = 50
 LETTER_NUMBER_LENGTH = 100
@@ -137,7 +139,7 @@ class Statement(_SignedLetter, tk.BaseModel):  # type: ignore[misc, valid-type]
 
     __tablename__ = "satudata_blitar_statement"
     __table_args__ = (sa.UniqueConstraint("daftar_data_id", "owner_org",
-                                          name="satudata_blitar_statement_dd_org"),)
+                                          name=STATEMENT_UNIQUE),)
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)  # type: ignore[assignment]
     daftar_data_id: Mapped[str] = sa.Column(
@@ -176,8 +178,6 @@ class ValidationLetter(_SignedLetter, tk.BaseModel):  # type: ignore[misc, valid
     """*Surat validasi Kepala OPD* (SOP step 8)."""
 
     __tablename__ = "satudata_blitar_letter"
-    __table_args__ = (sa.UniqueConstraint("owner_org", "year", "number",
-                                          name="satudata_blitar_letter_org_year_number"),)
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=_uuid)  # type: ignore[assignment]
     owner_org: Mapped[str] = sa.Column(
@@ -190,6 +190,13 @@ class ValidationLetter(_SignedLetter, tk.BaseModel):  # type: ignore[misc, valid
         out.update({"id": self.id, "owner_org": self.owner_org, "year": self.year,
                     "subject": self.subject})
         return out
+
+
+#: a number is unique within the OPD and year whatever its letter case (as the check before
+#: an insert, ``logic/action/records.py`` ``_duplicate_number``)
+LETTER_NUMBER_INDEX = "satudata_blitar_letter_org_year_lower_number"
+sa.Index(LETTER_NUMBER_INDEX, ValidationLetter.owner_org, ValidationLetter.year,
+         sa.func.lower(ValidationLetter.number), unique=True)
 
 
 class LetterDataset(tk.BaseModel):  # type: ignore[misc, valid-type]

@@ -26,8 +26,8 @@ from ckanext.satudata_blitar.records.pdf import pdf_from_input, remove_pdf, sha2
 from ckanext.satudata_blitar.records.statements import get_statement, statement_dict, statement_items
 from ckanext.satudata_blitar.logic.common import context_user as _user
 from ckanext.satudata_blitar.model.records import (
-    DD_AGREED, DD_DRAFT, DaftarData, LetterDataset, Statement, StatementItem,
-    ValidationLetter,
+    DD_AGREED, DD_DRAFT, LETTER_NUMBER_INDEX, STATEMENT_UNIQUE, DaftarData, LetterDataset,
+    Statement, StatementItem, ValidationLetter,
 )
 
 
@@ -461,11 +461,15 @@ def _save_with_pdf(context: Context, row: Any, children: Callable[[], Any],
     except IntegrityError as e:  # a concurrent request recorded the same letter first
         model.Session.rollback()
         remove_pdf(key)
-        if isinstance(row, Statement):
+        # the unique constraint that refused the row: the message of the check made before
+        constraint = getattr(getattr(e.orig, "diag", None), "constraint_name", None)
+        if constraint == STATEMENT_UNIQUE:
             raise tk.ValidationError({"owner_org": [tk._(
                 "This OPD already has a statement for this Daftar Data.")]}) from e
-        raise tk.ValidationError({"number": [tk._(
-            "This letter number is already recorded for the OPD in that year.")]}) from e
+        if constraint == LETTER_NUMBER_INDEX:
+            raise tk.ValidationError({"number": [tk._(
+                "This letter number is already recorded for the OPD in that year.")]}) from e
+        raise
     except Exception:
         model.Session.rollback()
         remove_pdf(key)
@@ -517,7 +521,7 @@ def satudata_statement_list(context: Context, data_dict: DataDict) -> list[dict[
 def _duplicate_number(org_id: str, year: int, number: str, exclude: Optional[str]) -> bool:
     query = model.Session.query(ValidationLetter.id).filter(
         ValidationLetter.owner_org == org_id, ValidationLetter.year == year,
-        sa.func.lower(ValidationLetter.number) == number.lower())
+        sa.func.lower(ValidationLetter.number) == sa.func.lower(number))
     if exclude:
         query = query.filter(ValidationLetter.id != exclude)
     return query.first() is not None
