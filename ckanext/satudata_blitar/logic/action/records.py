@@ -60,10 +60,26 @@ def _default_year(year: int) -> int:
         raise tk.ValidationError({"year": [e.error]}) from e
 
 
-def _lock_year(year: int) -> None:
-    """Serialise Daftar Data changes of one year across processes (transaction lock)."""
-    model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(:k1, :k2)"),
-                          {"k1": 7206, "k2": year})
+def _lock_year(*years: int) -> None:
+    """Serialise Daftar Data changes of one year across processes (transaction lock).
+
+    Every Daftar Data write takes it before it reads what it checks (re-read the revision
+    after it: ``model.Session.refresh``); several years are locked in ascending order, so two
+    writers never wait for each other."""
+    for year in sorted(set(years)):
+        model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(:k1, :k2)"),
+                              {"k1": 7206, "k2": year})
+
+
+def _fresh_draft(dd: DaftarData) -> None:
+    """Lock the revision's year, re-read the revision and check it is still a draft."""
+    _lock_year(dd.year)
+    model.Session.refresh(dd)
+    try:
+        _draft(dd)
+    except tk.ValidationError:
+        model.Session.rollback()  # ends the transaction and its lock at once
+        raise
 
 
 # -- Daftar Data -----------------------------------------------------------------------------
@@ -123,10 +139,13 @@ def satudata_daftar_data_update(context: Context, data_dict: DataDict) -> dict[s
     tk.check_access("satudata_daftar_data_update", context, data_dict)
     dd = get_daftar_data(data_dict["id"])
     _draft(dd)
+    items: Optional[list[dict[str, Any]]] = None
     if "items" in data_dict:
         items, bad = validate_items(data_dict["items"])
         if bad:
             raise item_errors_to_validation(bad)
+    _fresh_draft(dd)
+    if items is not None:
         replace_items(dd, items)
     if data_dict.get("title"):
         dd.title = data_dict["title"]
@@ -152,9 +171,7 @@ def satudata_daftar_data_agree(context: Context, data_dict: DataDict) -> dict[st
     """
     tk.check_access("satudata_daftar_data_agree", context, data_dict)
     dd = get_daftar_data(data_dict["id"])
-    _lock_year(dd.year)
-    model.Session.refresh(dd)
-    _draft(dd)
+    _fresh_draft(dd)
     if not items_of(dd):
         _raise({"items": [tk._("An empty Daftar Data cannot be agreed.")]})
     dd.status = DD_AGREED
@@ -195,6 +212,7 @@ def satudata_daftar_data_revise(context: Context, data_dict: DataDict) -> dict[s
     tk.check_access("satudata_daftar_data_revise", context, data_dict)
     dd = get_daftar_data(data_dict["id"])
     _lock_year(dd.year)
+    model.Session.refresh(dd)
     if dd.status != DD_AGREED:
         _raise({"id": [tk._("Only an agreed Daftar Data is revised; edit the draft instead.")]})
     latest = latest_agreed(dd.year)
@@ -226,11 +244,12 @@ def satudata_daftar_data_carry_over(context: Context, data_dict: DataDict) -> di
     year = data_dict.get("year")
     if year is None:
         year = _default_year(source.year + 1)
-    if source.status != DD_AGREED:
-        _raise({"id": [tk._("Carry over an agreed Daftar Data, not a draft.")]})
     if year == source.year:
         _raise({"year": [tk._("Choose another year than the source list's.")]})
-    _lock_year(year)
+    _lock_year(source.year, year)
+    model.Session.refresh(source)
+    if source.status != DD_AGREED:
+        _raise({"id": [tk._("Carry over an agreed Daftar Data, not a draft.")]})
     if model.Session.query(DaftarData).filter(DaftarData.year == year).first():
         _raise({"year": [tk._(
             "A Daftar Data for {year} already exists: edit its draft or make a new revision "
@@ -276,6 +295,7 @@ def satudata_daftar_data_import(context: Context, data_dict: DataDict) -> dict[s
         raise item_errors_to_validation(bad, offset=1)
     if not items:
         raise tk.ValidationError({"upload": [tk._("The file has no rows.")]})
+    _fresh_draft(dd)
     replace_items(dd, items)
     model.Session.flush()
     out = daftar_data_dict(dd)
