@@ -27,6 +27,16 @@ def letter_used(letter_id: str) -> bool:
                           AuditEntry.letter_ref == letter_id)).scalar()
 
 
+def lock_letter(letter_id: str, share: bool = False) -> Optional[ValidationLetter]:
+    """The letter read again from the database under a row lock held until the end of the
+    transaction, or ``None``: ``FOR UPDATE`` to change it (``satudata_validation_letter_update``),
+    ``share=True`` (``FOR SHARE``) to rely on it (``validate``). Several validates may share a
+    letter; a change waits for them and they for it, so what a validate checked (the datasets
+    the letter covers) stays true until it commits, and a change made after it sees it used."""
+    return (model.Session.query(ValidationLetter).filter(ValidationLetter.id == letter_id)
+            .with_for_update(read=share).populate_existing().one_or_none())
+
+
 def letter_dict(letter: ValidationLetter, full: bool = True) -> dict[str, Any]:
     """A letter as a dict; ``full=False`` keeps only the public metadata (number, date,
     subject, OPD, signatory position, SHA-256)."""
@@ -112,24 +122,30 @@ def letter_checker(pkg: model.Package, letter_ref: Optional[str],
     """What stops ``validate`` (``ISatudataLifecycle.satudata_letter_problems``): a validation
     letter of the dataset's OPD must cover the dataset.
 
-    ``letter_ref`` is the letter's id or its number; when empty, the newest letter covering
-    the dataset is used. The accepted letter's id is written back to ``data["letter_ref"]``
-    so that the audit row names it.
+    ``letter_ref`` is the letter's id or its number (in any letter case); when empty, the
+    newest letter covering the dataset is used. The accepted letter's id is written back to
+    ``data["letter_ref"]`` so that the audit row names it.
+
+    The letter is locked (:func:`lock_letter`, ``FOR SHARE``) before it is checked, and the
+    lock lasts until the validate commits: a concurrent change of the letter either finished
+    before (and is what is checked here) or waits and then finds the letter used.
     """
     ref = (letter_ref or "").strip()
     if not ref:
-        covering = letters_covering(pkg)
-        if not covering:
-            return [tk._('No validation letter covers dataset "{name}": record the letter of '
-                         "the Head of OPD first.").format(name=pkg.name)]
-        data["letter_ref"] = covering[0].id
-        return []
-    letter = model.Session.get(ValidationLetter, ref)
+        for candidate in letters_covering(pkg):
+            letter = lock_letter(candidate.id, share=True)
+            if letter is not None and pkg.id in letter_datasets(letter.id):
+                data["letter_ref"] = letter.id
+                return []
+        return [tk._('No validation letter covers dataset "{name}": record the letter of '
+                     "the Head of OPD first.").format(name=pkg.name)]
+    letter = lock_letter(ref, share=True)
     if letter is None:
-        letter = (model.Session.query(ValidationLetter)
-                  .filter(ValidationLetter.owner_org == pkg.owner_org,
-                          ValidationLetter.number == ref)
-                  .order_by(ValidationLetter.year.desc()).first())
+        found = (model.Session.query(ValidationLetter.id)
+                 .filter(ValidationLetter.owner_org == pkg.owner_org,
+                         sa.func.lower(ValidationLetter.number) == sa.func.lower(ref))
+                 .order_by(ValidationLetter.year.desc()).first())
+        letter = lock_letter(found[0], share=True) if found else None
     if letter is None:
         return [tk._('Validation letter "{ref}" not found: record it first.').format(ref=ref)]
     if letter.owner_org != pkg.owner_org:

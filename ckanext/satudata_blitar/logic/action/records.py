@@ -21,7 +21,7 @@ from ckanext.satudata_blitar.logic import schema
 from ckanext.satudata_blitar.logic.validators import satudata_record_year
 from ckanext.satudata_blitar.records.common import resolve_org
 from ckanext.satudata_blitar.records.daftar_data import copy_items, daftar_data_dict, export_csv, export_xlsx, get_daftar_data, item_errors_to_validation, items_of, latest_agreed, parse_table, replace_items, validate_items
-from ckanext.satudata_blitar.records.letters import check_letter_datasets, get_letter, letter_datasets, letter_dict, letter_used, public_letters
+from ckanext.satudata_blitar.records.letters import check_letter_datasets, get_letter, letter_datasets, letter_dict, letter_used, lock_letter, public_letters
 from ckanext.satudata_blitar.records.pdf import pdf_from_input, remove_pdf, sha256, store_pdf
 from ckanext.satudata_blitar.records.statements import get_statement, statement_dict, statement_items
 from ckanext.satudata_blitar.logic.common import context_user as _user
@@ -603,8 +603,14 @@ def satudata_validation_letter_update(context: Context, data_dict: DataDict) -> 
     """
     letter = get_letter(data_dict["id"])
     tk.check_access("satudata_validation_letter_update", context, {"id": letter.id})
+    # read again under a row lock: a concurrent validate with this letter (FOR SHARE in the
+    # letter check) or change of it has finished, and none starts before this one ends
+    locked = lock_letter(letter.id)
+    if locked is None:
+        raise tk.ObjectNotFound(tk._("Validation letter not found"))
+    letter = locked
     if letter_used(letter.id):
-        raise tk.ValidationError({"id": [tk._(
+        _raise({"id": [tk._(
             "This letter has already validated a dataset and can no longer change.")]})
     fields = {key: data_dict.get(key, getattr(letter, key)) for key in _LETTER_FIELDS}
     fields["signatory_acting"] = fields["signatory_acting"] or ""
