@@ -15,7 +15,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.satudata_blitar import workdays
-from ckanext.satudata_blitar.report import compute, files, render
+from ckanext.satudata_blitar.report import cache, compute, files, render
 from ckanext.satudata_blitar.model.report import ReportFile
 from ckanext.satudata_blitar.views.data import context
 
@@ -78,8 +78,7 @@ def public() -> Any:
         document = tk.get_action("satudata_report_public")(context(), {"year": year})
     except tk.ValidationError as error:
         return tk.abort(400, str(error.error_summary))
-    extra = render.template_vars(document, compute.document_sha256(document),
-                                 print_limit=render.print_list_limit())
+    extra = cache.public_page(document, compute.document_sha256(document))
     extra.update({"year": year, "years": _years()})
     return tk.render("satudata/report/public.html", extra)
 
@@ -100,14 +99,14 @@ def download(year: int, fmt: str) -> Any:
 
 
 def public_download(year: int, fmt: str) -> Any:
-    """The public summary in one format."""
+    """The public summary in one format (cached, ``report/cache.py``)."""
     if fmt not in render.FORMATS:
         return tk.abort(404, tk._("Unknown format"))
     try:
         document = tk.get_action("satudata_report_public")(context(), {"year": year})
     except tk.ValidationError as error:
         return tk.abort(400, str(error.error_summary))
-    data = render.render(document, fmt, compute.document_sha256(document))
+    data = cache.public_file(document, compute.document_sha256(document), fmt)
     return _file_response(data, fmt, render.filename(document, fmt))
 
 

@@ -11,7 +11,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 from ckanext.satudata_blitar.logic import schema
 from ckanext.satudata_blitar.logic.common import context_user as _user
-from ckanext.satudata_blitar.report import compute, files
+from ckanext.satudata_blitar.report import cache, compute, files
 from ckanext.satudata_blitar.model.report import ReportDelivery, ReportFile, ReportNote
 
 
@@ -52,7 +52,8 @@ def satudata_report_annual(context: Context, data_dict: DataDict) -> dict[str, A
 @tk.side_effect_free
 @schema.validate(schema.report_public)
 def satudata_report_public(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """The public summary of the annual report, built from published datasets only.
+    """The public summary of the annual report, built from published datasets only and
+    cached per data version (``report/cache.py``).
 
     :param year: report year (default: the current year in WIB)
     :type year: int
@@ -62,7 +63,7 @@ def satudata_report_public(context: Context, data_dict: DataDict) -> dict[str, A
     :rtype: dict
     """
     tk.check_access("satudata_report_public", context, data_dict)
-    return compute.build(data_dict["year"], organization=_organization(data_dict), public=True)
+    return cache.public_document(data_dict["year"], organization=_organization(data_dict))
 
 
 @schema.validate(schema.report_note_create)
