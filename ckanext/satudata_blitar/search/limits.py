@@ -57,14 +57,24 @@ def shown(value: str, width: int = 60) -> str:
 #: package_search's integer parameters; CKAN 2.11's ``natural_number_validator`` fails
 #: with a 500 on a blank one (``start=``).
 _NUMBER_PARAMS = ("rows", "start", "facet.limit", "facet.mincount")
+#: read by CKAN's ``package_search`` with ``asbool``, which raises on other text
+_BOOLEAN_PARAMS = ("include_private", "include_drafts", "include_deleted", "use_default_schema")
 
 
 def package_search_input(data_dict: dict[str, Any]) -> dict[str, Any]:
     """The limits of a request from outside (``package_search``, its API and pages),
     before CKAN validates it: a blank integer parameter counts as not given, and
     ``facet.limit=-1`` ("all values", as CKAN documents it) means at most
-    :data:`MAX_FACET_LIMIT` values; only CKAN's own internal queries get every value."""
+    :data:`MAX_FACET_LIMIT` values; only CKAN's own internal queries get every value.
+    A true/false parameter must be a word CKAN reads as one."""
     params = dict(data_dict)
+    for key in _BOOLEAN_PARAMS:
+        if isinstance(params.get(key), str):
+            try:
+                tk.asbool(params[key])
+            except ValueError:
+                raise SearchQueryError(_("The search parameter {name} must be true or "
+                                         "false").format(name=key)) from None
     for key in _NUMBER_PARAMS:
         if isinstance(params.get(key), str) and not params[key].strip():
             del params[key]

@@ -23,6 +23,7 @@ from ckan.types import Action, Context, DataDict
 from ckanext.satudata_blitar import lifecycle, spreadsheets
 from ckanext.satudata_blitar.logic import schema
 from ckanext.satudata_blitar.logic.common import context_user as _context_user
+from ckanext.satudata_blitar.logic.common import check_core_input
 from ckanext.satudata_blitar.logic.common import ref as _ref
 from ckanext.satudata_blitar.logic.validators import satudata_bool
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus, RoleAssignment
@@ -420,6 +421,7 @@ def _org_required_error() -> tk.ValidationError:
 @tk.chained_action
 def package_create(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     """New datasets belong to an OPD and start as private drafts (``private`` is forced)."""
+    check_core_input(data_dict, refs=("id", "owner_org"))
     if (data_dict.get("type") or "dataset") in lifecycle.GOVERNED_TYPES:
         if not data_dict.get("owner_org"):
             raise _org_required_error()
@@ -430,6 +432,7 @@ def package_create(next_action: Action, context: Context, data_dict: DataDict) -
 @tk.chained_action
 def package_update(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     """``private`` follows the lifecycle: only ``publish`` makes a dataset public."""
+    check_core_input(data_dict, refs=("id", "name"))
     ident = _ref(data_dict.get("id")) or _ref(data_dict.get("name"))
     pkg = model.Package.get(ident) if ident else None
     if pkg is not None and lifecycle.is_governed(pkg):
@@ -455,6 +458,7 @@ def package_update(next_action: Action, context: Context, data_dict: DataDict) -
 
 
 def _bulk_packages(data_dict: DataDict) -> list[model.Package]:
+    check_core_input(data_dict, refs=("org_id",), ref_lists=("datasets",))
     ids = data_dict.get("datasets") or []
     if not isinstance(ids, (list, tuple)):
         ids = [ids]
