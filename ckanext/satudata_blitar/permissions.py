@@ -9,7 +9,7 @@ decided here too (:func:`dataset_labels`, :func:`user_labels` for ``IPermissionL
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 import sqlalchemy as sa
 import ckan.authz as authz
 import ckan.model as model
@@ -267,3 +267,24 @@ def user_labels(user_obj: Optional[model.User]) -> list[str]:
     if user_obj and not user_obj.is_anonymous and portal_roles(user_obj):
         labels.append(lifecycle.REVIEWER_LABEL)
     return labels
+
+
+def dataset_reader(user: Any) -> Callable[[model.Package], bool]:
+    """Which datasets ``user`` may see, as a test of one dataset: the rule of search,
+    ``package_show`` and the activity streams (a label of :func:`dataset_labels` among the
+    user's :func:`user_labels`; sysadmins see every dataset). The user's labels are read once,
+    so a page naming many datasets asks this once. Anonymous callers see published datasets
+    only."""
+    user_obj = user_object(user)
+    if is_sysadmin(user_obj):
+        return lambda pkg: True
+    labels = set(user_labels(user_obj))
+    return lambda pkg: not labels.isdisjoint(dataset_labels(pkg))
+
+
+def permission_read_dataset(user: Any, pkg: model.Package) -> tuple[bool, str]:
+    """May ``user`` see ``pkg`` — and so read its name, title or state on any page, list,
+    export or feed? The same answer as ``package_show`` (:func:`dataset_reader`)."""
+    if dataset_reader(user)(pkg):
+        return True, ""
+    return False, tk._("Not authorized to see this dataset")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckanext.satudata_blitar import lifecycle, spreadsheets, workdays
+from ckanext.satudata_blitar import lifecycle, permissions, spreadsheets, workdays
 from ckanext.satudata_blitar.model.records import (
     DD_AGREED, DD_DRAFT, DaftarData, DaftarDataItem,
 )
@@ -140,8 +140,15 @@ def copy_items(source: DaftarData, target: DaftarData) -> None:
         model.Session.add(DaftarDataItem(daftar_data_id=target.id, **values))
 
 
-def realising_datasets(item_codes: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-    """Datasets whose ``daftar_data_item`` field names each item code (active ones)."""
+def realising_datasets(item_codes: Iterable[str],
+                       reader: Optional[Callable[[model.Package], bool]] = None,
+                       ) -> dict[str, list[dict[str, Any]]]:
+    """Datasets whose ``daftar_data_item`` field names each item code (active ones), those
+    the reader may see only: ``reader`` is :func:`permissions.dataset_reader` of the caller
+    (default: an anonymous visitor, who sees published datasets only). A dataset the reader
+    may not see is left out altogether, not counted: its name, title, state and existence
+    stay with those who may open it."""
+    can_see = reader or permissions.dataset_reader(None)
     codes = list(set(item_codes))
     if not codes:
         return {}
@@ -153,13 +160,19 @@ def realising_datasets(item_codes: Iterable[str]) -> dict[str, list[dict[str, An
                     model.Package.state == "active").all())
     out: dict[str, list[dict[str, Any]]] = {}
     for code, pkg in rows:
+        if not can_see(pkg):
+            continue
         out.setdefault(code, []).append({
             "id": pkg.id, "name": pkg.name, "title": pkg.title, "owner_org": pkg.owner_org,
             "state": lifecycle.get_state(pkg)})
     return out
 
 
-def daftar_data_dict(dd: DaftarData, with_items: bool = True) -> dict[str, Any]:
+def daftar_data_dict(dd: DaftarData, with_items: bool = True,
+                     reader: Optional[Callable[[model.Package], bool]] = None,
+                     ) -> dict[str, Any]:
+    """A revision as a dict; with its items, each with the realising datasets ``reader`` may
+    see (:func:`realising_datasets`)."""
     out = dd.as_dict()
     out["status_label"] = status_label(dd.status)
     out["agreement_deadline"] = agreement_deadline(dd).isoformat()
@@ -174,7 +187,7 @@ def daftar_data_dict(dd: DaftarData, with_items: bool = True) -> dict[str, Any]:
     else:
         items = items_of(dd)
         orgs = org_names(i.owner_org for i in items)
-        datasets = realising_datasets(i.code for i in items)
+        datasets = realising_datasets((i.code for i in items), reader)
         out["items"] = []
         for item in items:
             values = item.as_dict()

@@ -3,11 +3,11 @@ is used, and the letter check that ``validate`` runs."""
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar import lifecycle, permissions
 from ckanext.satudata_blitar.model.lifecycle import AuditEntry, DatasetStatus
 from ckanext.satudata_blitar.model.records import (
     LetterDataset,
@@ -37,10 +37,15 @@ def lock_letter(letter_id: str, share: bool = False) -> Optional[ValidationLette
             .with_for_update(read=share).populate_existing().one_or_none())
 
 
-def letter_dict(letter: ValidationLetter, full: bool = True) -> dict[str, Any]:
+def letter_dict(letter: ValidationLetter, full: bool = True,
+                reader: Optional[Callable[[model.Package], bool]] = None) -> dict[str, Any]:
     """A letter as a dict; ``full=False`` keeps only the public metadata (number, date,
-    subject, OPD, signatory position, SHA-256)."""
+    subject, OPD, signatory position, SHA-256). The full record names the datasets it covers
+    that ``reader`` (:func:`permissions.dataset_reader` of the caller; default: an anonymous
+    visitor) may see: a dataset moved to another OPD after the letter stays unnamed to the
+    letter's OPD."""
     org = model.Group.get(letter.owner_org)
+    can_see = reader or permissions.dataset_reader(None)
     pkgs = [model.Package.get(pid) for pid in letter_datasets(letter.id)]
     public = {
         "id": letter.id, "number": letter.number,
@@ -56,15 +61,21 @@ def letter_dict(letter: ValidationLetter, full: bool = True) -> dict[str, Any]:
     out = letter.as_dict()
     out.update(public)
     out["datasets"] = [{"id": p.id, "name": p.name, "title": p.title,
-                        "state": lifecycle.get_state(p)} for p in pkgs if p is not None]
+                        "state": lifecycle.get_state(p)}
+                       for p in pkgs if p is not None and can_see(p)]
     out["used"] = letter_used(letter.id)
     out["has_pdf"] = bool(letter.pdf_key)
     return out
 
 
 def check_letter_datasets(org_id: str, values: Any, errors: dict[str, list[str]],
-                          current: Iterable[str] = ()) -> list[model.Package]:
-    """The datasets a letter covers: of the letter's OPD, verified by the Walidata."""
+                          current: Iterable[str] = (),
+                          reader: Optional[Callable[[model.Package], bool]] = None,
+                          ) -> list[model.Package]:
+    """The datasets a letter covers: of the letter's OPD, verified by the Walidata. A dataset
+    ``reader`` (the caller's :func:`permissions.dataset_reader`; default: an anonymous
+    visitor) may not see is "not found": the messages never name it."""
+    can_see = reader or permissions.dataset_reader(None)
     if isinstance(values, str):
         values = [v for v in re.split(r"[\s,]+", values) if v]
     if not values:
@@ -75,7 +86,7 @@ def check_letter_datasets(org_id: str, values: Any, errors: dict[str, list[str]]
     pkgs: list[model.Package] = []
     for value in values:
         pkg = model.Package.get(str(value))
-        if pkg is None or pkg.state == "deleted":
+        if pkg is None or pkg.state == "deleted" or not can_see(pkg):
             errors.setdefault("datasets", []).append(
                 tk._('Dataset "{value}" not found.').format(value=value))
             continue

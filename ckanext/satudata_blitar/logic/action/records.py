@@ -39,6 +39,14 @@ def _commit(context: Context) -> None:
         model.Session.commit()
 
 
+def _reader(context: Context) -> Callable[[model.Package], bool]:
+    """Which datasets the caller may see named in a record (``permissions.dataset_reader``);
+    an internal call that skips auth sees them all."""
+    if context.get("ignore_auth"):
+        return lambda pkg: True
+    return permissions.dataset_reader(_user(context))
+
+
 def _raise(errors: dict[str, list[str]]) -> None:
     if errors:
         model.Session.rollback()
@@ -117,7 +125,7 @@ def satudata_daftar_data_create(context: Context, data_dict: DataDict) -> dict[s
     model.Session.flush()
     replace_items(dd, items)
     model.Session.flush()
-    out = daftar_data_dict(dd)
+    out = daftar_data_dict(dd, reader=_reader(context))
     _commit(context)
     return out
 
@@ -152,7 +160,7 @@ def satudata_daftar_data_update(context: Context, data_dict: DataDict) -> dict[s
     if "notes" in data_dict:
         dd.notes = data_dict["notes"] or None
     model.Session.flush()
-    out = daftar_data_dict(dd)
+    out = daftar_data_dict(dd, reader=_reader(context))
     _commit(context)
     return out
 
@@ -180,7 +188,7 @@ def satudata_daftar_data_agree(context: Context, data_dict: DataDict) -> dict[st
     dd.agreed_by = context.get("user")
     dd.agreed_recorded_at = dt.datetime.utcnow()
     model.Session.flush()
-    out = daftar_data_dict(dd)
+    out = daftar_data_dict(dd, reader=_reader(context))
     _commit(context)
     return out
 
@@ -224,7 +232,7 @@ def satudata_daftar_data_revise(context: Context, data_dict: DataDict) -> dict[s
         _raise({"id": [tk._("A draft revision for {year} is already open.").format(
             year=dd.year)]})
     new = _new_draft_from(dd, dd.year, context, previous=dd, carried=None)
-    out = daftar_data_dict(new)
+    out = daftar_data_dict(new, reader=_reader(context))
     _commit(context)
     return out
 
@@ -255,7 +263,7 @@ def satudata_daftar_data_carry_over(context: Context, data_dict: DataDict) -> di
             "A Daftar Data for {year} already exists: edit its draft or make a new revision "
             "of the agreed list.").format(year=year)]})
     new = _new_draft_from(source, year, context, previous=None, carried=source)
-    out = daftar_data_dict(new)
+    out = daftar_data_dict(new, reader=_reader(context))
     _commit(context)
     return out
 
@@ -298,7 +306,7 @@ def satudata_daftar_data_import(context: Context, data_dict: DataDict) -> dict[s
     _fresh_draft(dd)
     replace_items(dd, items)
     model.Session.flush()
-    out = daftar_data_dict(dd)
+    out = daftar_data_dict(dd, reader=_reader(context))
     _commit(context)
     return out
 
@@ -351,7 +359,7 @@ def satudata_daftar_data_show(context: Context, data_dict: DataDict) -> dict[str
             raise tk.ObjectNotFound(tk._("Daftar Data not found"))
         dd = found
     tk.check_access("satudata_daftar_data_show", context, {"id": dd.id})
-    return daftar_data_dict(dd)
+    return daftar_data_dict(dd, reader=_reader(context))
 
 
 @tk.side_effect_free
@@ -573,7 +581,8 @@ def satudata_validation_letter_create(context: Context, data_dict: DataDict) -> 
                     dict(data_dict, owner_org=org_id))
     errors: dict[str, list[str]] = {}
     fields = {key: data_dict[key] for key in _LETTER_FIELDS}
-    pkgs = check_letter_datasets(org_id, data_dict.get("datasets"), errors)
+    pkgs = check_letter_datasets(org_id, data_dict.get("datasets"), errors,
+                                 reader=_reader(context))
     pdf = pdf_from_input(data_dict, errors, required=True)
     day = fields["letter_date"]
     if _duplicate_number(org_id, day.year, fields["number"], None):
@@ -586,7 +595,7 @@ def satudata_validation_letter_create(context: Context, data_dict: DataDict) -> 
     _attach_pdf(letter, pdf)
     return _save_with_pdf(context, letter, lambda: [
         model.Session.add(LetterDataset(letter_id=letter.id, package_id=p.id)) for p in pkgs],
-        letter_dict)
+        lambda row: letter_dict(row, reader=_reader(context)))
 
 
 @schema.validate(schema.validation_letter_update)
@@ -618,7 +627,7 @@ def satudata_validation_letter_update(context: Context, data_dict: DataDict) -> 
     errors: dict[str, list[str]] = {}
     old = letter_datasets(letter.id)
     pkgs = check_letter_datasets(letter.owner_org, data_dict.get("datasets", old),
-                                 errors, current=old)
+                                 errors, current=old, reader=_reader(context))
     pdf = pdf_from_input(data_dict, errors, required=False)
     day = fields["letter_date"]
     if _duplicate_number(letter.owner_org, day.year, fields["number"], letter.id):
@@ -640,7 +649,8 @@ def satudata_validation_letter_update(context: Context, data_dict: DataDict) -> 
         for p in pkgs:
             model.Session.add(LetterDataset(letter_id=letter.id, package_id=p.id))
 
-    return _save_with_pdf(context, letter, _children, letter_dict,
+    return _save_with_pdf(context, letter, _children,
+                          lambda row: letter_dict(row, reader=_reader(context)),
                           old_key=old_key if pdf is not None else None)
 
 
@@ -655,7 +665,7 @@ def satudata_validation_letter_show(context: Context, data_dict: DataDict) -> di
     """
     letter = get_letter(data_dict["id"])
     tk.check_access("satudata_validation_letter_show", context, {"id": letter.id})
-    return letter_dict(letter)
+    return letter_dict(letter, reader=_reader(context))
 
 
 @tk.side_effect_free
@@ -681,7 +691,8 @@ def satudata_validation_letter_list(context: Context, data_dict: DataDict) -> li
         query = query.join(LetterDataset, LetterDataset.letter_id == ValidationLetter.id) \
             .filter(LetterDataset.package_id == data_dict["package_id"])
     user = _user(context)
-    return [letter_dict(x) for x in
+    reader = _reader(context)
+    return [letter_dict(x, reader=reader) for x in
             query.order_by(ValidationLetter.letter_date.desc(), ValidationLetter.number)
             if context.get("ignore_auth")
             or permissions.permission_read_opd_record(user, x.owner_org)[0]]
