@@ -121,9 +121,11 @@ def satudata_role_list(context: Context, data_dict: DataDict) -> AuthResult:
 def _locked(next_auth: AuthFunction, context: Context, data_dict: DataDict,
             pkg: Optional[model.Package]) -> AuthResult:
     if pkg is not None:
-        allowed, msg = permissions.permission_edit(_user(context), pkg)
-        if not allowed:
-            return {"success": False, "msg": msg}
+        # who may not see a dataset learns nothing of it, not even its name in the lock message
+        for allowed, msg in (permissions.permission_read_dataset(_user(context), pkg),
+                             permissions.permission_edit(_user(context), pkg)):
+            if not allowed:
+                return {"success": False, "msg": msg}
     if authz.is_sysadmin(context.get("user")):
         return {"success": True}
     return next_auth(context, data_dict)
@@ -150,6 +152,18 @@ def _resource_pkg(data_dict: DataDict) -> Optional[model.Package]:
     ident = _clean_ref(_value(data_dict, "id"))
     res = model.Resource.get(ident) if ident else None
     return res.package if res is not None else None
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def package_show(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+    """Core's rule (the permission labels); a refusal does not name the dataset (core's
+    message carries its id, which an outsider asking by name must not learn). Also asked by
+    ``resource_show`` and every "whoever may see the dataset" rule."""
+    result = next_auth(context, data_dict)
+    if result.get("success"):
+        return result
+    return {"success": False, "msg": tk._("Not authorized to see this dataset")}
 
 
 @tk.chained_auth_function
