@@ -282,6 +282,26 @@ def dataset_reader(user: Any) -> Callable[[model.Package], bool]:
     return lambda pkg: not labels.isdisjoint(dataset_labels(pkg))
 
 
+def visible_tags(user: Any, names: list[str]) -> set[str]:
+    """The free tags among ``names`` that ``user`` may see: those carried by an active dataset
+    the user may see (:func:`dataset_reader`). A tag that only unpublished datasets carry is
+    their metadata and stays with those who may see them."""
+    if not names:
+        return set()
+    can_see = dataset_reader(user)
+    rows = (model.Session.query(model.Tag.name, model.Package)
+            .join(model.PackageTag, model.PackageTag.tag_id == model.Tag.id)
+            .join(model.Package, model.Package.id == model.PackageTag.package_id)
+            .filter(model.Tag.name.in_(set(names)), model.Tag.vocabulary_id.is_(None),
+                    model.PackageTag.state == "active", model.Package.state == "active")
+            .order_by(model.Tag.name, model.Package.private))  # public datasets first
+    visible: set[str] = set()
+    for name, pkg in rows:
+        if name not in visible and can_see(pkg):
+            visible.add(name)
+    return visible
+
+
 def permission_read_dataset(user: Any, pkg: model.Package) -> tuple[bool, str]:
     """May ``user`` see ``pkg`` — and so read its name, title or state on any page, list,
     export or feed? The same answer as ``package_show`` (:func:`dataset_reader`)."""

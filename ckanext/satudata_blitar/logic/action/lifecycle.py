@@ -9,6 +9,9 @@ the step, then calls ``lifecycle.apply_transition`` (row lock, state, audit row 
 Chained core actions keep "unpublished ⇔ private": ``package_create`` (always private, always
 in an OPD), ``package_update``/``package_patch`` (``private`` cannot change outside
 ``publish``/``withdraw``), ``bulk_update_public``/``bulk_update_private``/``bulk_update_delete``.
+Chained core reads that name datasets outside the search (``member_list``, ``tag_list``,
+``tag_search``, ``tag_autocomplete``) keep to what ``permissions.dataset_reader`` lets the
+caller see.
 """
 from __future__ import annotations
 
@@ -457,20 +460,25 @@ def package_update(next_action: Action, context: Context, data_dict: DataDict) -
     return next_action(context, data_dict)
 
 
-def _bulk_packages(data_dict: DataDict) -> list[model.Package]:
+def _bulk_packages(context: Context, data_dict: DataDict, action: str) -> list[model.Package]:
+    """The governed datasets named of the OPD ``org_id`` (the only ones core changes). Core's
+    auth (the OPD's editors) is asked first, so that a refusal names datasets only to those
+    who may see them."""
     check_core_input(data_dict, refs=("org_id",), ref_lists=("datasets",))
+    tk.check_access(action, context, data_dict)
     ids = data_dict.get("datasets") or []
     if not isinstance(ids, (list, tuple)):
         ids = [ids]
     refs = [_ref(i) for i in ids]
     pkgs = [model.Package.get(i) for i in refs if i]
-    return [pkg for pkg in pkgs if pkg is not None and lifecycle.is_governed(pkg)]
+    return [pkg for pkg in pkgs if pkg is not None and lifecycle.is_governed(pkg)
+            and pkg.owner_org == data_dict.get("org_id")]
 
 
 @tk.chained_action
 def bulk_update_public(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     """Refused for any dataset that is not published: only ``publish`` makes data public."""
-    blocked = [pkg.name for pkg in _bulk_packages(data_dict)
+    blocked = [pkg.name for pkg in _bulk_packages(context, data_dict, "bulk_update_public")
                if lifecycle.get_state(pkg) != lifecycle.PUBLISHED]
     if blocked:
         raise _private_error(tk._(
@@ -482,7 +490,7 @@ def bulk_update_public(next_action: Action, context: Context, data_dict: DataDic
 @tk.chained_action
 def bulk_update_private(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     """Refused for published datasets: they become private through ``withdraw``."""
-    blocked = [pkg.name for pkg in _bulk_packages(data_dict)
+    blocked = [pkg.name for pkg in _bulk_packages(context, data_dict, "bulk_update_private")
                if lifecycle.get_state(pkg) == lifecycle.PUBLISHED]
     if blocked:
         raise _private_error(tk._(
@@ -494,10 +502,88 @@ def bulk_update_private(next_action: Action, context: Context, data_dict: DataDi
 @tk.chained_action
 def bulk_update_delete(next_action: Action, context: Context, data_dict: DataDict) -> Any:
     """Refused for locked datasets (under review or published)."""
-    blocked = [pkg.name for pkg in _bulk_packages(data_dict)
+    blocked = [pkg.name for pkg in _bulk_packages(context, data_dict, "bulk_update_delete")
                if lifecycle.get_state(pkg) in lifecycle.LOCKED_STATES]
     if blocked:
         raise tk.ValidationError({"datasets": [tk._(
             "These datasets are under review or published and cannot be deleted: "
             "{names}.").format(names=", ".join(sorted(blocked)))]})
     return next_action(context, data_dict)
+
+
+# -- core reads that name datasets outside the search: tags and members ---------------------------
+@tk.chained_action
+@tk.side_effect_free
+def member_list(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """Core's members of a group or OPD without the datasets the caller may not see (core
+    lists every dataset member, private ones included, to anyone)."""
+    members = next_action(context, data_dict)
+    if context.get("ignore_auth"):
+        return members
+    ids = [m[0] for m in members if m[1] == "package"]
+    if not ids:
+        return members
+    can_see = permissions.dataset_reader(_context_user(context))
+    pkgs = {pkg.id: pkg for pkg in
+            model.Session.query(model.Package).filter(model.Package.id.in_(ids))}
+    return [m for m in members
+            if m[1] != "package" or (m[0] in pkgs and can_see(pkgs[m[0]]))]
+
+
+# a tag that only unpublished datasets carry is theirs
+def _visible_tags(context: Context, names: list[str]) -> set[str]:
+    if context.get("ignore_auth"):
+        return set(names)
+    return permissions.visible_tags(_context_user(context), names)
+
+
+def _page(items: list[Any], data_dict: DataDict) -> list[Any]:
+    """``offset``/``limit`` of core's tag search, applied after the filter."""
+    bounds: dict[str, Optional[int]] = {}
+    for key in ("offset", "limit"):
+        value = data_dict.get(key)
+        try:
+            bounds[key] = None if value in (None, "") else max(int(value), 0)
+        except (TypeError, ValueError, OverflowError):
+            raise tk.ValidationError({key: [tk._(
+                "The search parameter {name} must be a whole number").format(name=key)]})
+    start = bounds["offset"] or 0
+    end = None if bounds["limit"] is None else start + bounds["limit"]
+    return items[start:end]
+
+
+@tk.chained_action
+@tk.side_effect_free
+def tag_list(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """Core's free tags without those only datasets the caller may not see carry
+    (``permissions.visible_tags``); vocabulary tags are the vocabulary's own."""
+    result = next_action(context, data_dict)
+    if data_dict.get("vocabulary_id"):
+        return result
+    names = [t["name"] if isinstance(t, dict) else t for t in result]
+    visible = _visible_tags(context, names)
+    return [t for t, name in zip(result, names) if name in visible]
+
+
+@tk.chained_action
+@tk.side_effect_free
+def tag_search(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """Core's tag search over the free tags the caller may see; ``count``, ``offset`` and
+    ``limit`` count those only."""
+    if "vocabulary_id" in data_dict:
+        return next_action(context, data_dict)
+    found = next_action(context, dict(data_dict, offset=None, limit=None))
+    visible = _visible_tags(context, [t["name"] for t in found["results"]])
+    results = [t for t in found["results"] if t["name"] in visible]
+    return {"count": len(results), "results": _page(results, data_dict)}
+
+
+@tk.chained_action
+@tk.side_effect_free
+def tag_autocomplete(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """Core's tag names matching the query, among the free tags the caller may see."""
+    if "vocabulary_id" in data_dict:
+        return next_action(context, data_dict)
+    names = next_action(context, dict(data_dict, offset=None, limit=None))
+    visible = _visible_tags(context, names)
+    return _page([name for name in names if name in visible], data_dict)
