@@ -367,7 +367,8 @@ def test_transition_on_a_dataset_without_a_row_writes_the_rule_first(world):
     assert [(h["from_state"], h["to_state"]) for h in history] == [("draft", "submitted")]
 
 
-def test_non_dataset_types_are_not_governed(world):
+@pytest.mark.ckan_config("ckanext.satudata_blitar.ungoverned_types", "harvest")
+def test_allow_listed_types_are_not_governed(world):
     pkg = model.Package(name="bukan-dataset", type="harvest", private=False,
                         owner_org=world["org_a"]["id"], state="active")
     assert not lifecycle.is_governed(pkg)

@@ -49,6 +49,13 @@ def working_days_override() -> tuple[str, ...]:
     return _list("working_days_override")
 
 
+# -- lifecycle -------------------------------------------------------------------------------
+def ungoverned_types() -> tuple[str, ...]:
+    """Package types outside the publication lifecycle (sysadmins only); every other type is
+    governed."""
+    return _list("ungoverned_types")
+
+
 #: the SOP time standards, by step (option ``ckanext.satudata_blitar.days.<step>``)
 STEPS = ("verification", "validation", "agreement", "statement")
 

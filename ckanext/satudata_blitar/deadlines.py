@@ -112,7 +112,7 @@ def _dataset_entries(kinds: set[str], org_ids: Optional[list[str]], on: dt.date,
                                  status.c.last_transition)
              .join(status, status.c.package_id == model.Package.id)
              .filter(model.Package.state == "active", status.c.state.in_(wanted))
-             .filter(model.Package.type.in_(lifecycle.GOVERNED_TYPES)))
+             .filter(lifecycle.governed_clause(model.Package.type)))
     if org_ids is not None:
         if not org_ids:
             return []

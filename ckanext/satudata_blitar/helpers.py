@@ -45,7 +45,7 @@ def satudata_user_roles(user: Optional[str] = None) -> list[str]:
 # -- workflow pages ---------------------------------------------------------------------------
 def satudata_workflow_panel(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
     """What the dataset page's workflow panel shows to the current user (``None``: nothing)."""
-    if (pkg_dict.get("type") or "dataset") not in lifecycle.GOVERNED_TYPES:
+    if not lifecycle.is_governed_type(pkg_dict.get("type")):
         return None
     return view_data.panel(pkg_dict)
 

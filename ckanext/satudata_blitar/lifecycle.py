@@ -25,7 +25,7 @@ import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar import audit, permissions
+from ckanext.satudata_blitar import audit, config, permissions
 from ckanext.satudata_blitar.interfaces import ISatudataLifecycle
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus
 
@@ -40,8 +40,6 @@ PUBLISHED = "published"
 STATES: tuple[str, ...] = (DRAFT, SUBMITTED, VERIFIED, VALIDATED, PUBLISHED)
 #: states in which metadata and resources cannot be edited
 LOCKED_STATES: tuple[str, ...] = (SUBMITTED, VERIFIED, VALIDATED, PUBLISHED)
-#: package types governed by the lifecycle (harvest sources, showcases … are not)
-GOVERNED_TYPES: tuple[str, ...] = ("dataset",)
 
 # -- roles --------------------------------------------------------------------------------------
 WALIDATA = "walidata"
@@ -172,9 +170,32 @@ def letter_errors(pkg: model.Package, letter_ref: Optional[str], data: dict[str,
 _status = DatasetStatus.__table__
 
 
+def is_governed_type(package_type: Optional[str]) -> bool:
+    """Whether the lifecycle applies to packages of this type: every type but those of
+    ``ckanext.satudata_blitar.ungoverned_types`` (an explicit allow-list, empty by default)."""
+    return (package_type or "dataset") not in config.ungoverned_types()
+
+
 def is_governed(pkg: model.Package) -> bool:
-    """Whether the lifecycle applies to this package (by type)."""
-    return (pkg.type or "dataset") in GOVERNED_TYPES
+    """Whether the lifecycle applies to this package (by type, :func:`is_governed_type`)."""
+    return is_governed_type(pkg.type)
+
+
+def governed_clause(type_column: Any) -> Any:
+    """SQL condition on a package ``type`` column: the package is governed."""
+    ungoverned = config.ungoverned_types()
+    if not ungoverned:
+        return sa.true()
+    return sa.func.coalesce(type_column, "dataset").notin_(ungoverned)
+
+
+def registered_types() -> set[str]:
+    """Package types CKAN knows: ``dataset`` and those of every ``IDatasetForm`` plugin
+    (scheming schemas, ckanext-harvest …). Only they have pages (URLs) of their own."""
+    types = {"dataset"}
+    for plugin in p.PluginImplementations(p.IDatasetForm):
+        types.update(plugin.package_types())
+    return types
 
 
 def derived_state(pkg: model.Package) -> str:
@@ -371,7 +392,7 @@ def migrate_existing_datasets(dry_run: bool = False) -> dict[str, int]:
     counts = {DRAFT: 0, PUBLISHED: 0}
     known = sa.select(_status.c.package_id)
     pkgs = (session.query(model.Package)
-            .filter(model.Package.type.in_(GOVERNED_TYPES))
+            .filter(governed_clause(model.Package.type))
             .filter(model.Package.state != "deleted")
             .filter(model.Package.id.notin_(known))
             .all())

@@ -134,6 +134,17 @@ def permission_edit(user: Any, pkg: model.Package) -> tuple[bool, str]:
         name=pkg.name, state=lifecycle.state_label(state), holder=lifecycle.lock_holder(state))
 
 
+def permission_ungoverned_type(user: Any, package_type: Optional[str]) -> tuple[bool, str]:
+    """Create or change a package of a type outside the lifecycle
+    (``ckanext.satudata_blitar.ungoverned_types``): sysadmins only. Governed types follow
+    the lifecycle's own rules."""
+    if lifecycle.is_governed_type(package_type) or is_sysadmin(user_object(user)):
+        return True, ""
+    return False, tk._(
+        'Packages of type "{type}" are outside the publication lifecycle: only system '
+        "administrators may create or change them.").format(type=package_type)
+
+
 def allowed_transitions(user: Any, pkg: model.Package, state: Optional[str] = None) -> list[str]:
     """Transitions the user may perform now (role and state)."""
     state = state or lifecycle.get_state(pkg)

@@ -115,7 +115,7 @@ def letter_candidates(org_id: str) -> list[model.Package]:
     return (model.Session.query(model.Package)
             .join(status, status.c.package_id == model.Package.id)
             .filter(model.Package.owner_org == org_id, model.Package.state == "active",
-                    model.Package.type.in_(lifecycle.GOVERNED_TYPES),
+                    lifecycle.governed_clause(model.Package.type),
                     status.c.state == lifecycle.VERIFIED)
             .order_by(model.Package.title, model.Package.name).all())
 

@@ -289,7 +289,7 @@ def _datasets(org_ids: list[str], end_utc: dt.datetime) -> dict[str, _Dataset]:
     query = (sa.select(p.c.id, p.c.name, p.c.title, p.c.owner_org, p.c.private,
                        p.c.metadata_created, s.c.state.label("current_state"), *cols)
              .select_from(p.outerjoin(s, s.c.package_id == p.c.id))
-             .where(p.c.type.in_(lifecycle.GOVERNED_TYPES), p.c.state == "active",
+             .where(lifecycle.governed_clause(p.c.type), p.c.state == "active",
                     p.c.owner_org.in_(org_ids)))
     out: dict[str, _Dataset] = {}
     for row in model.Session.execute(query).mappings().all():
@@ -317,11 +317,12 @@ def _walk_audit(datasets: dict[str, _Dataset], org_ids: list[str], start_utc: dt
         "SELECT a.package_id, a.transition, a.to_state, a.timestamp, a.reason_category,"
         " timezone(%(tz)s, timezone('UTC', a.timestamp))::date"
         " FROM satudata_blitar_audit a JOIN package p ON p.id = a.package_id"
-        " WHERE a.timestamp < %(end)s AND p.type = ANY(%(types)s) AND p.state = 'active'"
+        " WHERE a.timestamp < %(end)s AND p.state = 'active'"
+        " AND NOT (COALESCE(p.type, 'dataset') = ANY(%(ungoverned)s::text[]))"
         " AND p.owner_org = ANY(%(orgs)s)"
         " ORDER BY a.package_id, a.timestamp, a.id",
         {"tz": str(workdays.timezone()), "end": end_utc,
-         "types": list(lifecycle.GOVERNED_TYPES), "orgs": org_ids})
+         "ungoverned": list(config.ungoverned_types()), "orgs": org_ids})
     current: Optional[str] = None
     d: Optional[_Dataset] = None
     clocks = workdays.StepClocks()

@@ -276,7 +276,7 @@ def satudata_queue_list(context: Context, data_dict: DataDict) -> list[dict[str,
                                 status.c.last_transition)
             .join(status, status.c.package_id == model.Package.id)
             .filter(model.Package.state == "active")
-            .filter(model.Package.type.in_(lifecycle.GOVERNED_TYPES))
+            .filter(lifecycle.governed_clause(model.Package.type))
             .filter(sa.or_(*conditions))
             .order_by(status.c.since, model.Package.name).all())
     steps = deadlines.dataset_deadlines((pkg.id, state, since) for pkg, state, since, _ in rows)
@@ -421,11 +421,32 @@ def _org_required_error() -> tk.ValidationError:
         "Every dataset must belong to an OPD (organization): choose the OPD that produces it.")]})
 
 
+def _check_type(context: Context, package_type: Any, creating: bool) -> None:
+    """Every type is governed but the allow-list, which is for sysadmins
+    (``permissions.permission_ungoverned_type``); a new package of a type no plugin
+    registers is refused (CKAN has no pages for it)."""
+    if not isinstance(package_type, str):
+        raise tk.ValidationError({"type": [tk._("The dataset type must be a text.")]})
+    if not lifecycle.is_governed_type(package_type):
+        if not context.get("ignore_auth"):
+            allowed, message = permissions.permission_ungoverned_type(
+                _context_user(context), package_type)
+            if not allowed:
+                raise tk.NotAuthorized(message)
+    elif creating and package_type not in lifecycle.registered_types():
+        raise tk.ValidationError({"type": [tk._(
+            'Unknown dataset type "{type}": this portal only creates datasets of the types '
+            "it registers ({types}).").format(
+            type=package_type, types=", ".join(sorted(lifecycle.registered_types())))]})
+
+
 @tk.chained_action
 def package_create(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-    """New datasets belong to an OPD and start as private drafts (``private`` is forced)."""
+    """New datasets belong to an OPD and start as private drafts (``private`` is forced);
+    types outside the lifecycle are for sysadmins, unknown types are refused."""
     check_core_input(data_dict, refs=("id", "owner_org"))
-    if (data_dict.get("type") or "dataset") in lifecycle.GOVERNED_TYPES:
+    _check_type(context, data_dict.get("type") or "dataset", creating=True)
+    if lifecycle.is_governed_type(data_dict.get("type")):
         if not data_dict.get("owner_org"):
             raise _org_required_error()
         data_dict["private"] = True
@@ -438,6 +459,8 @@ def package_update(next_action: Action, context: Context, data_dict: DataDict) -
     check_core_input(data_dict, refs=("id", "name"))
     ident = _ref(data_dict.get("id")) or _ref(data_dict.get("name"))
     pkg = model.Package.get(ident) if ident else None
+    if pkg is not None:
+        _check_type(context, pkg.type or "dataset", creating=False)
     if pkg is not None and lifecycle.is_governed(pkg):
         state = lifecycle.get_state(pkg)
         required = state != lifecycle.PUBLISHED
@@ -461,18 +484,20 @@ def package_update(next_action: Action, context: Context, data_dict: DataDict) -
 
 
 def _bulk_packages(context: Context, data_dict: DataDict, action: str) -> list[model.Package]:
-    """The governed datasets named of the OPD ``org_id`` (the only ones core changes). Core's
-    auth (the OPD's editors) is asked first, so that a refusal names datasets only to those
-    who may see them."""
+    """The governed datasets named of the OPD ``org_id`` (the only ones core changes); refused
+    when one is of a type for sysadmins only. Core's auth (the OPD's editors) is asked first,
+    so that a refusal names datasets only to those who may see them."""
     check_core_input(data_dict, refs=("org_id",), ref_lists=("datasets",))
     tk.check_access(action, context, data_dict)
     ids = data_dict.get("datasets") or []
     if not isinstance(ids, (list, tuple)):
         ids = [ids]
     refs = [_ref(i) for i in ids]
-    pkgs = [model.Package.get(i) for i in refs if i]
-    return [pkg for pkg in pkgs if pkg is not None and lifecycle.is_governed(pkg)
-            and pkg.owner_org == data_dict.get("org_id")]
+    pkgs = [pkg for pkg in (model.Package.get(i) for i in refs if i)
+            if pkg is not None and pkg.owner_org == data_dict.get("org_id")]
+    for pkg in pkgs:
+        _check_type(context, pkg.type or "dataset", creating=False)
+    return [pkg for pkg in pkgs if lifecycle.is_governed(pkg)]
 
 
 @tk.chained_action

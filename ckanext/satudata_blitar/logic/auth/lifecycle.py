@@ -119,11 +119,14 @@ def satudata_role_list(context: Context, data_dict: DataDict) -> AuthResult:
 
 # -- the edit lock on core auth functions -------------------------------------------------------
 def _locked(next_auth: AuthFunction, context: Context, data_dict: DataDict,
-            pkg: Optional[model.Package]) -> AuthResult:
-    if pkg is not None:
+            *pkgs: Optional[model.Package]) -> AuthResult:
+    for pkg in pkgs:
+        if pkg is None:
+            continue
         # who may not see a dataset learns nothing of it, not even its name in the lock message
         for allowed, msg in (permissions.permission_read_dataset(_user(context), pkg),
-                             permissions.permission_edit(_user(context), pkg)):
+                             permissions.permission_edit(_user(context), pkg),
+                             permissions.permission_ungoverned_type(_user(context), pkg.type)):
             if not allowed:
                 return {"success": False, "msg": msg}
     if authz.is_sysadmin(context.get("user")):
