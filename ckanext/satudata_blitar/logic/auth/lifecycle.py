@@ -187,8 +187,10 @@ def package_delete(next_auth: AuthFunction, context: Context, data_dict: DataDic
 @tk.chained_auth_function
 @tk.auth_sysadmins_check
 def resource_create(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
-    """Resources of a locked dataset cannot be added."""
-    return _locked(next_auth, context, data_dict, _pkg_or_none(_value(data_dict, "package_id")))
+    """Resources of a locked dataset cannot be added (nor views of its resources:
+    ``resource_view_create`` asks this with the resource's ``id``)."""
+    pkg = _pkg_or_none(_value(data_dict, "package_id")) or _resource_pkg(data_dict)
+    return _locked(next_auth, context, data_dict, pkg)
 
 
 @tk.chained_auth_function
@@ -231,9 +233,12 @@ def package_patch(next_auth: AuthFunction, context: Context, data_dict: DataDict
 @tk.chained_auth_function
 @tk.auth_sysadmins_check
 def package_revise(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
-    """Locked datasets cannot be revised."""
-    match = data_dict.get("match") or {}
-    ident = match.get("id") or match.get("name") if isinstance(match, dict) else None
+    """Locked datasets cannot be revised (core asks with the revised dict as ``update``)."""
+    ident = None
+    for key in ("update", "match"):
+        part = _value(data_dict, key)
+        if isinstance(part, dict):
+            ident = ident or part.get("id") or part.get("name")
     return _locked(next_auth, context, data_dict, _pkg_or_none(ident))
 
 
@@ -242,3 +247,85 @@ def package_revise(next_auth: AuthFunction, context: Context, data_dict: DataDic
 def resource_patch(next_auth: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
     """Resources of a locked dataset cannot be patched."""
     return _locked(next_auth, context, data_dict, _resource_pkg(data_dict))
+
+
+def _related_pkgs(data_dict: DataDict) -> tuple[Optional[model.Package], ...]:
+    return tuple(_pkg_or_none(_value(data_dict, key)) for key in ("subject", "object"))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_relationship_create(next_auth: AuthFunction, context: Context,
+                                data_dict: DataDict) -> AuthResult:
+    """Relationships are metadata of both datasets: neither may be locked."""
+    return _locked(next_auth, context, data_dict, *_related_pkgs(data_dict))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_relationship_update(next_auth: AuthFunction, context: Context,
+                                data_dict: DataDict) -> AuthResult:
+    """Relationships of a locked dataset cannot be changed."""
+    return _locked(next_auth, context, data_dict, *_related_pkgs(data_dict))
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def package_relationship_delete(next_auth: AuthFunction, context: Context,
+                                data_dict: DataDict) -> AuthResult:
+    """Relationships of a locked dataset cannot be deleted."""
+    return _locked(next_auth, context, data_dict, *_related_pkgs(data_dict))
+
+
+def _view_resource(context: Context, data_dict: DataDict) -> Optional[model.Resource]:
+    """The resource of the view being changed: the one the action found (from the view's id)
+    before the ``resource_id`` the caller sent."""
+    resource = context.get("resource")
+    if isinstance(resource, model.Resource):
+        return resource
+    view_id = _clean_ref(_value(data_dict, "id"))
+    view = model.ResourceView.get(view_id) if view_id else None
+    ident = view.resource_id if view is not None else _clean_ref(_value(data_dict, "resource_id"))
+    return model.Resource.get(ident) if ident else None
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def resource_view_create(next_auth: AuthFunction, context: Context,
+                         data_dict: DataDict) -> AuthResult:
+    """Views of a locked dataset's resources cannot be added."""
+    ident = _clean_ref(_value(data_dict, "resource_id"))
+    resource = model.Resource.get(ident) if ident else None
+    return _locked(next_auth, context, data_dict, resource.package if resource else None)
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def resource_view_update(next_auth: AuthFunction, context: Context,
+                         data_dict: DataDict) -> AuthResult:
+    """Views of a locked dataset's resources cannot be changed; core's rule is asked about the
+    view's own resource, not a ``resource_id`` the caller chose."""
+    resource = _view_resource(context, data_dict)
+    if resource is not None and isinstance(data_dict, dict):
+        data_dict = dict(data_dict, resource_id=resource.id)
+    return _locked(next_auth, context, data_dict, resource.package if resource else None)
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def resource_view_delete(next_auth: AuthFunction, context: Context,
+                         data_dict: DataDict) -> AuthResult:
+    """Views of a locked dataset's resources cannot be deleted."""
+    resource = _view_resource(context, data_dict)
+    return _locked(next_auth, context, data_dict, resource.package if resource else None)
+
+
+@tk.chained_auth_function
+@tk.auth_sysadmins_check
+def resource_view_reorder(next_auth: AuthFunction, context: Context,
+                          data_dict: DataDict) -> AuthResult:
+    """Views of a locked dataset's resources cannot be reordered."""
+    ident = _clean_ref(_value(data_dict, "resource_id"))
+    resource = model.Resource.get(ident) if ident else None
+    return _locked(next_auth, context, data_dict, resource.package if resource else None)
+
