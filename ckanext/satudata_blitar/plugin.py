@@ -18,6 +18,7 @@ from ckanext.satudata_blitar import i18n, lifecycle, permissions
 from ckanext.satudata_blitar.checks import runner, submit
 from ckanext.satudata_blitar.interfaces import ISatudataLifecycle
 from ckanext.satudata_blitar.records import letters
+from ckanext.satudata_blitar.views import package_types
 
 
 @tk.blanket.actions
@@ -33,6 +34,7 @@ class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
+    p.implements(p.IMiddleware, inherit=True)
     p.implements(ISatudataLifecycle)
 
     # IConfigurer
@@ -40,6 +42,10 @@ class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "satudata_blitar")
+
+    # IMiddleware: links to packages of types without pages of their own
+    def make_middleware(self, app: Any, config_: Any) -> Any:
+        return package_types.register(app)
 
     # ITranslation (i18n/ sits at the repository root and is shipped as a sub-package)
     def i18n_directory(self) -> str:
