@@ -13,7 +13,9 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -22,6 +24,7 @@ import sqlalchemy as sa
 import ckan.model as model
 from ckan.tests import helpers
 
+import ckanext.satudata_blitar
 from ckanext.satudata_blitar import lifecycle, workdays
 
 from lifecycle_support import fresh_world, make_dataset, state_of
@@ -217,6 +220,21 @@ def test_form_refused_without_token_and_done_with_it(app, world, key):
                            follow_redirects=False)
     assert done.status_code in (200, 302), done.get_data(as_text=True)[:1000]
     assert form.probe() != before, done.get_data(as_text=True)[:1000]
+
+
+def test_every_post_form_of_the_templates_carries_the_token():
+    """A form posts its token only if its template writes it (``h.csrf_input()``)."""
+    root = Path(ckanext.satudata_blitar.__file__).parent / "templates"
+    forms = 0
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for tag in re.finditer(r"<form\b[^>]*>", text, re.IGNORECASE):
+            if not re.search(r"""method=["']?post""", tag.group(0), re.IGNORECASE):
+                continue
+            forms += 1
+            body = text[tag.end():text.index("</form>", tag.end())]
+            assert "h.csrf_input()" in body, f"{path.relative_to(root)}: {tag.group(0)}"
+    assert forms >= 10  # the forms of the workflow, records, report and standards pages
 
 
 def test_api_token_requests_stay_exempt_as_in_core(app, world):
