@@ -13,10 +13,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import multiprocessing
-from typing import Any, Iterator
+import re
+from typing import Any, Iterator, Optional
 
 import pytest
 import sqlalchemy as sa
@@ -50,20 +50,22 @@ def _rows(package_id: str) -> list[AuditEntry]:
             .order_by(AuditEntry.seq).all())
 
 
-def _step(world: dict[str, Any], package_id: str, transition: str, role: str) -> None:
+def _step(world: dict[str, Any], package_id: str, transition: str, role: str,
+          **fields: str) -> None:
     helpers.call_action(f"satudata_dataset_{transition}",
                         context={"user": world["users"][role]["name"]}, id=package_id,
-                        **transition_params(transition, package_id))
+                        **dict(transition_params(transition, package_id), **fields))
 
 
 def _long_history(world: dict[str, Any]) -> dict[str, Any]:
-    """Published, withdrawn, submitted again, returned: ten rows in one chain."""
+    """Published, withdrawn, submitted again, returned: ten rows in one chain; some texts
+    look like spreadsheet formulas (the CSV export neutralises them) or plain numbers."""
     dataset = make_dataset(world, lifecycle.PUBLISHED)
-    _step(world, dataset["id"], "withdraw", "walidata")
-    _step(world, dataset["id"], "submit", "opd_editor")
-    _step(world, dataset["id"], "return", "walidata")
-    _step(world, dataset["id"], "submit", "opd_admin")
-    _step(world, dataset["id"], "verify", "walidata")
+    _step(world, dataset["id"], "withdraw", "walidata", reason="- kolom tahun kosong")
+    _step(world, dataset["id"], "submit", "opd_editor", note="+62 812 hubungi kami")
+    _step(world, dataset["id"], "return", "walidata", reason='=HYPERLINK("http://x")')
+    _step(world, dataset["id"], "submit", "opd_admin", note="-5")
+    _step(world, dataset["id"], "verify", "walidata", note="Sesuai — ✓ kode 35.72")
     return dataset
 
 
@@ -71,9 +73,19 @@ def _verify(cli, *args: str):
     return cli.invoke(ckan_cli, ["satudata", "audit", "verify", *args])
 
 
+def _cell(cell: str) -> Optional[str]:
+    """A CSV cell as docs/lifecycle.md tells auditors to read it (the export's apostrophe
+    before formula-like text dropped, an empty cell is null)."""
+    rest = cell[1:]
+    if (cell.startswith("'") and rest.startswith(("=", "+", "-", "@", "\t", "\r"))
+            and not re.match(r"^[+-]?(\d+([.,]\d+)*)?$", rest)):
+        cell = rest
+    return cell or None
+
+
 def _auditor_hash(row: dict[str, str]) -> str:
     """What an auditor computes from one CSV row, following docs/lifecycle.md only."""
-    obj = {name: (row[name] or None) for name in DOCUMENTED_FIELDS}
+    obj = {name: _cell(row[name]) for name in DOCUMENTED_FIELDS}
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -116,10 +128,13 @@ def test_auditor_recomputes_the_chain_from_the_csv_export(cli, world, tmp_path):
     result = cli.invoke(ckan_cli, ["satudata", "audit", "export", "--org", "opd-a",
                                    "-o", str(target)])
     assert result.exit_code == 0, result.output
-    rows = [r for r in csv.DictReader(io.StringIO(target.read_text(encoding="utf-8")))
-            if r["package_id"] == dataset["id"]]
+    with open(target, encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["package_id"] == dataset["id"]]
     rows.sort(key=lambda r: int(r["seq"]))
     assert len(rows) == 10
+    # formula-like text is neutralised in the file, a plain number is not
+    assert {"'- kolom tahun kosong", "'=HYPERLINK(\"http://x\")"} <= {r["reason"] for r in rows}
+    assert {"'+62 812 hubungi kami", "-5"} <= {r["note"] for r in rows}
     previous = ""
     for row in rows:
         assert row["prev_hash"] == previous
