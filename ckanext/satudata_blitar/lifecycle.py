@@ -158,6 +158,15 @@ def submit_requirements(pkg: model.Package, pkg_dict: dict[str, Any]) -> list[di
     return errors
 
 
+def submit_problems_by_field(pkg: model.Package, pkg_dict: dict[str, Any]) -> dict[str, list[str]]:
+    """:func:`submit_requirements` grouped by field, as the action's error and the pages show
+    them."""
+    problems: dict[str, list[str]] = {}
+    for error in submit_requirements(pkg, pkg_dict):
+        problems.setdefault(error.get("field") or "dataset", []).append(error["message"])
+    return problems
+
+
 def letter_errors(pkg: model.Package, letter_ref: Optional[str], data: dict[str, Any]) -> list[str]:
     """What stops ``validate`` with this letter reference (every implementation is asked)."""
     errors: list[str] = []

@@ -1,9 +1,10 @@
 """What the workflow pages show, gathered from the actions (no rules here: each fact comes
-from an action or from the documented ``checks.submit.submit_problems``)."""
+from an action or from ``lifecycle.submit_requirements``, the gate the actions ask)."""
 from __future__ import annotations
 
 from typing import Any, Optional
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.satudata_blitar import lifecycle
@@ -109,10 +110,10 @@ def resource_checks(pkg_dict: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def submit_problems(pkg_dict: dict[str, Any]) -> dict[str, list[str]]:
-    """What still stops the submission (the SDI checks' documented gate)."""
-    from ckanext.satudata_blitar.checks.submit import submit_problems as _problems
-
-    return _problems(pkg_dict)
+    """What still stops the submission, by field: the same ``lifecycle.submit_requirements``
+    that the ``submit`` action asks (every ISatudataLifecycle implementation)."""
+    pkg = model.Package.get(pkg_dict["id"])
+    return lifecycle.submit_problems_by_field(pkg, pkg_dict) if pkg is not None else {}
 
 
 def dataset_letters(pkg_id: str, full: bool) -> list[dict[str, Any]]:

@@ -86,8 +86,8 @@ def _transition(name: str, context: Context, data: DataDict) -> dict[str, Any]:
     if name == "submit":
         pkg_dict = tk.get_action("package_show")(
             {"ignore_auth": True, "use_cache": False}, {"id": pkg.id})
-        for error in lifecycle.submit_requirements(pkg, pkg_dict):
-            errors.setdefault(error.get("field") or "dataset", []).append(error["message"])
+        for field, messages in lifecycle.submit_problems_by_field(pkg, pkg_dict).items():
+            errors.setdefault(field, []).extend(messages)
     if errors:
         raise tk.ValidationError(errors)
 
