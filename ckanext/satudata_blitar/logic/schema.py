@@ -276,7 +276,8 @@ def daftar_data_list() -> Schema:
 
 # -- statements and validation letters -----------------------------------------------------------
 def _signed_letter(update: bool = False) -> dict[str, list[Any]]:
-    """Number, date and signatory of an official letter (statement or validation letter)."""
+    """Number, date, signatory and signed PDF of an official letter (statement or validation
+    letter); the PDF's content is checked by the action (``records.pdf.pdf_from_input``)."""
     fields = {
         "number": _text(LETTER_NUMBER_LENGTH),
         "letter_date": v.satudata_date(allow_future=False),
@@ -289,10 +290,12 @@ def _signed_letter(update: bool = False) -> dict[str, list[Any]]:
     if update:
         out = {name: _changed(v.satudata_required(), check) for name, check in fields.items()}
         out["signatory_acting"] = _changed(acting)
+        out["upload"] = _optional(v.satudata_upload)
     else:
         out = {name: _required(check) for name, check in fields.items()}
         out["signatory_acting"] = [v.satudata_default(""), acting]
-    out["upload"] = _optional(v.satudata_upload)
+        out["upload"] = _required(v.satudata_upload,
+                                  message=tk._("Upload the signed letter as a PDF."))
     return out
 
 
