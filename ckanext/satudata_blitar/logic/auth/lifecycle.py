@@ -163,6 +163,7 @@ def package_show(next_auth: AuthFunction, context: Context, data_dict: DataDict)
     """Core's rule (the permission labels); a refusal does not name the dataset (core's
     message carries its id, which an outsider asking by name must not learn). Also asked by
     ``resource_show`` and every "whoever may see the dataset" rule."""
+    _clean_ref(_value(data_dict, "id"))  # an id that cannot name a dataset is not found
     result = next_auth(context, data_dict)
     if result.get("success"):
         return result
