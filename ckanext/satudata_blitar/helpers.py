@@ -8,9 +8,20 @@ from typing import Any, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar import lifecycle, permissions
+from ckanext.satudata_blitar import formats, lifecycle, permissions
 from ckanext.satudata_blitar.checks.reference import load_reference
 from ckanext.satudata_blitar.views import data as view_data
+
+
+# -- dates (the one written form: formats.py) ------------------------------------------------
+def satudata_date(value: Any) -> str:
+    """``29 November 2026`` in the page's language."""
+    return formats.format_date(value)
+
+
+def satudata_datetime(value: Any) -> str:
+    """``29 November 2026, 18.16 WIB`` in the page's language."""
+    return formats.format_datetime(value)
 
 
 # -- lifecycle -------------------------------------------------------------------------------
