@@ -233,3 +233,73 @@ def get_check(resource_id: str) -> Optional[ResourceCheck]:
 def is_stale(row: ResourceCheck, resource: dict[str, Any], pkg_dict: dict[str, Any]) -> bool:
     """True if the file, the standard or the reference period changed since the check."""
     return row.fingerprint != _fingerprint(resource, pkg_dict)
+
+
+def _job_in_hand(job_id: Optional[str]) -> bool:
+    """True if the RQ job ``job_id`` is waiting in its queue or held by a live worker.
+
+    A worker that was killed leaves its job ``started`` and its own key behind for minutes;
+    one on this host whose process is gone, or that now holds another job, holds nothing.
+    """
+    if not job_id:
+        return False
+    import socket
+
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+    from rq.worker import Worker
+    from ckan.lib.redis import connect_to_redis
+
+    redis = connect_to_redis()
+    try:
+        job = Job.fetch(job_id, connection=redis)
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    if status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+        return True
+    if status != JobStatus.STARTED or not job.worker_name:
+        return False
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name,
+                                connection=redis)
+    if worker is None or worker.get_current_job_id() != job_id:
+        return False
+    if worker.hostname == socket.gethostname() and worker.pid:
+        try:
+            os.kill(worker.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+    return True
+
+
+def requeue_unfinished() -> list[str]:
+    """Check again every resource whose check is ``pending`` or ``running`` with no job in hand.
+
+    That is a check whose job was never queued (Redis was away at upload time), whose worker
+    was killed mid-check, or whose job was lost. Small files are checked at once, large ones
+    queued again. Run before a job worker starts (``ckan satudata checks requeue``:
+    ``bin/satudata up``'s supervisor and ``deploy/satudata-worker.service`` do); checking a
+    file twice stores the same result, so a race with a live worker costs time only.
+
+    :returns: the ids of the resources checked again or queued
+    """
+    rows = (model.Session.query(ResourceCheck.resource_id, ResourceCheck.job_id)
+            .filter(ResourceCheck.status.in_(("pending", "running")))
+            .order_by(ResourceCheck.requested).all())
+    model.Session.rollback()
+    done = []
+    for resource_id, job_id in rows:
+        if _job_in_hand(job_id):
+            continue
+        try:
+            schedule(resource_id)
+        except Exception:  # noqa: BLE001 - one bad resource must not stop the others
+            model.Session.rollback()
+            log.exception("could not check resource %s again", resource_id)
+            continue
+        log.info("data check of resource %s put back (job %s was not in hand)",
+                 resource_id, job_id)
+        done.append(resource_id)
+    return done

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ckanext.satudata_blitar.cli import lifecycle, records, report
+from ckanext.satudata_blitar.cli import checks, lifecycle, notify, records, report
 
 __all__ = ["satudata"]
 
@@ -14,5 +14,6 @@ def satudata() -> None:
 
 
 for _command in (lifecycle.role, lifecycle.migrate_existing, lifecycle.audit,
-                 lifecycle.audit_export, records.daftar_data, report.report):
+                 lifecycle.audit_export, records.daftar_data, report.report,
+                 checks.checks, notify.notify):
     satudata.add_command(_command)
