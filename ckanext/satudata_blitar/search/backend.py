@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import fnmatch
+import hashlib
 import json
 import logging
 from typing import Any, Iterable, Iterator, Optional
@@ -33,12 +34,19 @@ from ckan.lib.search.common import SearchQueryError
 from . import limits
 from . import parser as qp
 from .compiler import (ARRAY_COLUMNS, SCALAR_COLUMNS, Compiler, SortError)
-from .model import TABLE_NAME
+from .model import PAYLOAD_TABLE, TABLE_NAME
 from .text import field_texts, rank_texts, weighted_texts
 
 log = logging.getLogger(__name__)
 
 _COMMITTING = "satudata_search_committing"
+_WROTE = "satudata_search_wrote"
+#: Redis key counting committed index changes; cached whole-index counts are keyed by it.
+VERSION_KEY = "satudata_search:version"
+_COUNTS_KEY = "satudata_search:counts:"
+#: A cached count lives at most this long (also bounds staleness after a Redis outage,
+#: when a change could not bump the version).
+COUNTS_TTL_SECONDS = 300
 _PAYLOADS = ("data_dict", "validated_data_dict")
 #: Facets counted in one pass from the precomputed ``facet_values`` column.
 FACET_PAIR_FIELDS = ("organization", "owner_org", "groups", "tags", "res_format",
@@ -50,14 +58,12 @@ _UPSERT = sa.text(f"""
 INSERT INTO {TABLE_NAME} AS p (
     id, site_id, name, title_string, state, private, capacity, dataset_type,
     entity_type, owner_org, organization, license_id, metadata_created,
-    metadata_modified, permission_labels, tags, groups, res_format, doc, ftext,
-    search_vector, rank_vector, facet_values, validated_data_dict, data_dict,
-    indexed_at)
+    metadata_modified, permission_labels, tags, groups, res_format,
+    search_vector, rank_vector, facet_values, indexed_at)
 VALUES (
     :id, :site_id, :name, :title_string, :state, :private, :capacity, :dataset_type,
     :entity_type, :owner_org, :organization, :license_id, :metadata_created,
     :metadata_modified, :permission_labels, :tags, :groups, :res_format,
-    CAST(:doc AS jsonb), CAST(:ftext AS jsonb),
     setweight(to_tsvector('simple', :text_a), 'A')
       || setweight(to_tsvector('simple', :text_b), 'B')
       || setweight(to_tsvector('simple', :text_c), 'C')
@@ -65,7 +71,7 @@ VALUES (
     setweight(to_tsvector('simple', :rank_a), 'A')
       || setweight(to_tsvector('simple', :rank_b), 'B')
       || setweight(to_tsvector('simple', :rank_c), 'C'),
-    :facet_values, :validated_data_dict, :data_dict, now())
+    :facet_values, now())
 ON CONFLICT (id) DO UPDATE SET
     site_id = EXCLUDED.site_id, name = EXCLUDED.name,
     title_string = EXCLUDED.title_string, state = EXCLUDED.state,
@@ -75,12 +81,30 @@ ON CONFLICT (id) DO UPDATE SET
     license_id = EXCLUDED.license_id, metadata_created = EXCLUDED.metadata_created,
     metadata_modified = EXCLUDED.metadata_modified,
     permission_labels = EXCLUDED.permission_labels, tags = EXCLUDED.tags,
-    groups = EXCLUDED.groups, res_format = EXCLUDED.res_format, doc = EXCLUDED.doc,
-    ftext = EXCLUDED.ftext, search_vector = EXCLUDED.search_vector,
+    groups = EXCLUDED.groups, res_format = EXCLUDED.res_format,
+    search_vector = EXCLUDED.search_vector,
     rank_vector = EXCLUDED.rank_vector, facet_values = EXCLUDED.facet_values,
-    validated_data_dict = EXCLUDED.validated_data_dict,
-    data_dict = EXCLUDED.data_dict, indexed_at = EXCLUDED.indexed_at
+    indexed_at = EXCLUDED.indexed_at
 """)
+_UPSERT_PAYLOAD = sa.text(f"""
+INSERT INTO {PAYLOAD_TABLE} AS d (id, doc, ftext, validated_data_dict, data_dict)
+VALUES (:id, CAST(:doc AS jsonb), CAST(:ftext AS jsonb), :validated_data_dict, :data_dict)
+ON CONFLICT (id) DO UPDATE SET
+    doc = EXCLUDED.doc, ftext = EXCLUDED.ftext,
+    validated_data_dict = EXCLUDED.validated_data_dict, data_dict = EXCLUDED.data_dict
+""")
+#: The rows a search reads when it filters, sorts or facets on a field without a column
+#: of its own (``p.doc``/``p.ftext``): the index joined with the payload table.
+_WITH_PAYLOAD = (f"(SELECT n.*, d.doc, d.ftext FROM {TABLE_NAME} AS n "
+                 f"JOIN {PAYLOAD_TABLE} AS d ON d.id = n.id)")
+
+
+def source_for(*sql: str) -> str:
+    """The FROM item (aliased ``p`` by the caller) for statements using ``sql``: the
+    narrow index alone unless they read the stored document."""
+    if any("p.doc" in part or "p.ftext" in part for part in sql):
+        return _WITH_PAYLOAD
+    return TABLE_NAME
 
 
 # -- session bookkeeping -------------------------------------------------------------
@@ -104,7 +128,22 @@ def listen_to_session() -> None:
     sa.event.listen(model.Session, "before_commit", _mark_committing, insert=True)
     for name in ("after_commit", "after_rollback", "after_soft_rollback"):
         sa.event.listen(model.Session, name, _unmark_committing)
+    sa.event.listen(model.Session, "after_commit", _after_commit)
+    sa.event.listen(model.Session, "after_rollback", _after_rollback)
     _listening = True
+
+
+def _note_write(session: Any) -> None:
+    session.info[_WROTE] = True
+
+
+def _after_commit(session: Any) -> None:
+    if session.info.pop(_WROTE, None):
+        bump_version()
+
+
+def _after_rollback(session: Any, *_args: Any) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def _session_committing() -> bool:
@@ -194,8 +233,75 @@ def index_documents(documents: Iterable[dict[str, Any]],
     (e.g. a bulk loader's) or else in ``model.Session``'s transaction."""
     rows = [row_for(d) for d in documents]
     if rows:
-        (connection or model.Session).execute(_UPSERT, rows)
+        target = connection or model.Session
+        target.execute(_UPSERT, rows)
+        target.execute(_UPSERT_PAYLOAD, rows)
+        if connection is None:
+            _note_write(model.Session())
+        else:
+            bump_version()
     return len(rows)
+
+
+# -- whole-index counts --------------------------------------------------------------
+# CKAN counts the datasets of every organization and group over the whole index
+# (``get_group_dataset_counts``: no query, ``rows=1``, every facet value) whenever it
+# lists them with counts, e.g. twice per dataset page through ``h.get_organization``.
+# Such a search is answered once per index version: every commit that changed the
+# index bumps the version in Redis, so a cached answer is never read after a change.
+
+def _redis() -> Any:
+    from ckan.lib.redis import connect_to_redis
+    return connect_to_redis()
+
+
+def bump_version() -> None:
+    """Mark the index changed (called after each commit that wrote to it)."""
+    try:
+        _redis().incr(VERSION_KEY)
+    except Exception as error:  # Redis down: cached counts expire with their TTL
+        log.warning("satudata_search: could not bump the index version: %s", error)
+
+
+def _cacheable(q: str, rows: int, facet_fields: list[str], def_type: str) -> bool:
+    """A whole-index count: no query, every value of some facets, at most a row or two
+    (CKAN asks ``get_group_dataset_counts`` for ``rows=1`` and sends 2)."""
+    return q.strip() in ("*:*", "") and rows <= 2 and bool(facet_fields) \
+        and def_type == "lucene"
+
+
+def _cache_key(q: str, params: dict[str, Any]) -> Optional[str]:
+    try:
+        version = int(_redis().get(VERSION_KEY) or 0)
+    except Exception:
+        return None
+    text = json.dumps([q, sorted((k, v) for k, v in params.items())], default=str)
+    return (f"{_COUNTS_KEY}{config.get('ckan.site_id')}:{version}:"
+            + hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _cached(key: Optional[str]) -> Optional["Results"]:
+    if key is None:
+        return None
+    try:
+        raw = _redis().get(key)
+    except Exception:
+        return None
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return Results(data["hits"], data["docs"], data["facets"])
+
+
+def _store(key: Optional[str], results: "Results") -> None:
+    if key is None:
+        return
+    try:
+        _redis().set(key, json.dumps({"hits": results.hits, "docs": results.docs,
+                                      "facets": results.facets}, default=str),
+                     ex=COUNTS_TTL_SECONDS)
+    except Exception:
+        pass
 
 
 @contextlib.contextmanager
@@ -315,8 +421,13 @@ class PostgresConnection:
             where = compiler.where(qp.parse(q, "OR"))
         else:
             raise ValueError("You must specify 'id' or 'q'.")
-        model.Session.execute(
-            sa.text(f"DELETE FROM {TABLE_NAME} AS p WHERE {where}"), compiler.params)
+        if source_for(where) == TABLE_NAME:
+            sql = f"DELETE FROM {TABLE_NAME} AS p WHERE {where}"
+        else:
+            sql = (f"DELETE FROM {TABLE_NAME} WHERE id IN "
+                   f"(SELECT p.id FROM {source_for(where)} AS p WHERE {where})")
+        model.Session.execute(sa.text(sql), compiler.params)
+        _note_write(model.Session())
         if commit:
             _commit_session()
 
@@ -353,11 +464,17 @@ class PostgresConnection:
         if sort_count > limits.MAX_SORT_KEYS:
             raise limits.too_many("sort", sort_count, limits.MAX_SORT_KEYS)
 
+        def_type = params.get("defType") or "lucene"
+        cache_key = None
+        if _cacheable(q, rows, facet_fields, def_type):
+            cache_key = _cache_key(q, params)
+            hit = _cached(cache_key)
+            if hit is not None:
+                return hit
         op = params.get("q.op") or "OR"
         compiler = Compiler()
         budget = qp.ClauseBudget()
         scoring: list[str] = []
-        def_type = params.get("defType") or "lucene"
         if def_type == "dismax":
             where, scoring = compiler.dismax(qp.parse_dismax(q, budget), params.get("mm"))
         else:
@@ -381,7 +498,9 @@ class PostgresConnection:
                 compiler, where_sql, score_sql, sort_keys, rows, start, facet_fields,
                 facet_limit, mincount)
             docs = self._documents(page, fields)
-        return Results(hits, docs, {"facet_fields": facets} if facet_fields else {})
+        results = Results(hits, docs, {"facet_fields": facets} if facet_fields else {})
+        _store(cache_key, results)
+        return results
 
     def _select(self, compiler: Compiler, where_sql: str, score_sql: str,
                 sort_keys: list[tuple[str, str]], rows: int, start: int,
@@ -424,8 +543,9 @@ class PostgresConnection:
         for i, field in enumerate(facet_fields):
             if field not in paired:
                 parts.append(self._facet_sql(compiler, i, field, limit, mincount))
-        sql = (f"WITH m AS MATERIALIZED (SELECT {', '.join(sorted(cols))} "
-               f"FROM {TABLE_NAME} AS p WHERE {where_sql}) "
+        select_list = ", ".join(sorted(cols))
+        sql = (f"WITH m AS MATERIALIZED (SELECT {select_list} "
+               f"FROM {source_for(select_list, where_sql)} AS p WHERE {where_sql}) "
                + " UNION ALL ".join(f"({part})" for part in parts))
         hits = 0
         page: list[tuple[int, str, float]] = []
@@ -483,12 +603,13 @@ class PostgresConnection:
         cols = ["p.id", "p.name"]
         for payload in _PAYLOADS:
             if wants_all or payload in fields:
-                cols.append(f"p.{payload}")
+                cols.append(f"d.{payload}")
         if wants_all or any(f not in ("id", "name", "score") + _PAYLOADS
                             for f in fields):
-            cols.append("p.doc")
+            cols.append("d.doc")
         stored = {r["id"]: r for r in model.Session.execute(
             sa.text(f"SELECT {', '.join(cols)} FROM {TABLE_NAME} AS p "
+                    f"JOIN {PAYLOAD_TABLE} AS d ON d.id = p.id "
                     f"WHERE p.id = ANY(:ids)"), {"ids": [i for i, _s in page]}).mappings()}
         return [_stored_fields(dict(stored[i], score=score), fields)
                 for i, score in page if i in stored]

@@ -1,6 +1,6 @@
 """The index table of ``satudata_search``, declared on CKAN's metadata.
 
-The table is created by the alembic migration in
+The tables are created by the alembic migration in
 ``migration/satudata_search`` (``ckan db upgrade -p satudata_search``); declaring it on
 CKAN's metadata as well lets CKAN's ``delete_all`` (the tests' ``reset_db``) empty it.
 """
@@ -12,6 +12,9 @@ from sqlalchemy.dialects import postgresql as pg
 import ckan.plugins.toolkit as tk
 
 TABLE_NAME = "satudata_search_package"
+#: The stored document and payloads of each row, apart so that the rows a search scans
+#: stay narrow (read for the returned page and for filters on fields without a column).
+PAYLOAD_TABLE = "satudata_search_payload"
 
 _C_TEXT = sa.Text(collation="C")
 
@@ -37,14 +40,22 @@ package_index_table = sa.Table(
     sa.Column("tags", pg.ARRAY(_C_TEXT), nullable=False, server_default="{}"),
     sa.Column("groups", pg.ARRAY(_C_TEXT), nullable=False, server_default="{}"),
     sa.Column("res_format", pg.ARRAY(_C_TEXT), nullable=False, server_default="{}"),
-    sa.Column("doc", pg.JSONB, nullable=False),
-    sa.Column("ftext", pg.JSONB, nullable=False, server_default="{}"),
     sa.Column("search_vector", pg.TSVECTOR, nullable=False),
     sa.Column("rank_vector", pg.TSVECTOR, nullable=False, server_default=""),
     sa.Column("facet_values", pg.ARRAY(_C_TEXT), nullable=False, server_default="{}"),
-    sa.Column("validated_data_dict", sa.Text),
-    sa.Column("data_dict", sa.Text),
     sa.Column("indexed_at", sa.TIMESTAMP(timezone=True), nullable=False,
               server_default=sa.func.now()),
+    extend_existing=True,
+)
+
+payload_table = sa.Table(
+    PAYLOAD_TABLE,
+    tk.BaseModel.metadata,
+    sa.Column("id", _C_TEXT, sa.ForeignKey(f"{TABLE_NAME}.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("doc", pg.JSONB, nullable=False),
+    sa.Column("ftext", pg.JSONB, nullable=False, server_default="{}"),
+    sa.Column("validated_data_dict", sa.Text),
+    sa.Column("data_dict", sa.Text),
     extend_existing=True,
 )
