@@ -59,6 +59,7 @@ setup(
         "ckanext.satudata_blitar": [
             "config_declaration.yaml",
             "templates/**/*",
+            "overrides/templates/**/*",
             "assets/**/*",
             "public/**/*",
             "migration/satudata_blitar/*",

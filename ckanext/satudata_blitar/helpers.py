@@ -110,6 +110,47 @@ def satudata_standard_choices(field: dict[str, Any]) -> list[dict[str, str]]:
     return [{"value": s["name"], "label": f"{s['title']} ({s['name']})"} for s in items]
 
 
+# -- the guided dataset form and clean pages --------------------------------------------------
+def satudata_submit_required_fields() -> list[str]:
+    """Fields the submit gate asks for (lifecycle.submit_required_fields): the form marks
+    them "required for submission"."""
+    return lifecycle.submit_required_fields()
+
+
+def satudata_form_sections(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The dataset form's sections in order, each with its scheming fields (schema order).
+
+    A field names its section with ``form_section`` in schemas/dataset.yaml (default
+    ``basic``); ``collapsible`` sections (the BPS MS-Keg/MS-Var/MS-Ind blocks) fold away."""
+    sections = [
+        {"name": "basic", "title": tk._("Basic information"), "collapsible": False,
+         "intro": tk._("What the dataset is, which OPD produces it and who answers for it.")},
+        {"name": "sdi", "title": tk._("SDI metadata"), "collapsible": False,
+         "intro": tk._("Period, area, concept and definition, as Satu Data Indonesia asks.")},
+        {"name": "bps", "title": tk._("BPS metadata (MS-Keg, MS-Var, MS-Ind)"),
+         "collapsible": True,
+         "intro": tk._("Optional detail for BPS: open a block only when you have it.")},
+        {"name": "source", "title": tk._("Source and data standard"), "collapsible": False,
+         "intro": tk._("Where the data comes from and the standard its tables follow.")},
+    ]
+    by_name = {s["name"]: dict(s, fields=[]) for s in sections}
+    for field in fields:
+        by_name.get(field.get("form_section") or "basic", by_name["basic"])["fields"].append(field)
+    return [by_name[s["name"]] for s in sections if by_name[s["name"]]["fields"]]
+
+
+def satudata_has_value(value: Any) -> bool:
+    """Whether a (possibly repeating) metadata value holds anything a reader could use:
+    MS-Keg/MS-Var/MS-Ind blocks whose every subfield is empty are not shown."""
+    if isinstance(value, dict):
+        return any(satudata_has_value(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(satudata_has_value(v) for v in value)
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None
+
+
 def satudata_resource_check(resource_id: str) -> Optional[dict[str, Any]]:
     """The check of a resource with rendered messages, or None when not visible."""
     try:

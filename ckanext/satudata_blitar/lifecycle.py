@@ -167,6 +167,16 @@ def submit_problems_by_field(pkg: model.Package, pkg_dict: dict[str, Any]) -> di
     return problems
 
 
+def submit_required_fields() -> list[str]:
+    """The dataset fields the submit gate asks for, in its order: the fields
+    :func:`submit_requirements` names for an empty dataset (no second list: the dataset form
+    marks exactly these "required for submission")."""
+    blank = model.Package(type="dataset")
+    fields = (e.get("field") for e in submit_requirements(blank, {"type": "dataset",
+                                                                  "resources": []}))
+    return [f for f in dict.fromkeys(fields) if f and f not in ("dataset", "resources")]
+
+
 def letter_errors(pkg: model.Package, letter_ref: Optional[str], data: dict[str, Any]) -> list[str]:
     """What stops ``validate`` with this letter reference (every implementation is asked)."""
     errors: list[str] = []

@@ -40,6 +40,13 @@ class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
     # IConfigurer
     def update_config(self, config_: Any) -> None:
         tk.add_template_directory(config_, "templates")
+        # scheming_datasets comes first in ckan.plugins, so its templates win over ours: the
+        # guided dataset form (overrides/templates/scheming/…) goes on CKAN's
+        # extra_template_paths, after any the site set
+        overrides = os.path.join(os.path.dirname(__file__), "overrides", "templates")
+        extra = [x for x in (config_.get("extra_template_paths") or "").split(",") if x]
+        if overrides not in extra:
+            config_["extra_template_paths"] = ",".join(extra + [overrides])
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "satudata_blitar")
 

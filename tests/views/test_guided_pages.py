@@ -1,0 +1,101 @@
+"""Issue 14, second half, through CKAN's test app: the guided dataset form (sections, the marks
+"required for submission" from the submit gate itself, the standard's template, the licence
+default, no visibility field), clean dataset and resource pages, Dataset Saya and the queue
+with paging, search and filters, and errors that help.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+import pytest
+
+import ckan.model as model
+from ckan.tests import factories, helpers
+
+from ckanext.satudata_blitar import lifecycle
+
+from sop_support import COMPLETE, walk
+
+ROLES = ("opd_editor", "opd_admin", "walidata", "pembina", "sekretariat", "nobody")
+MARK = re.compile(r'data-field="([^"]+)" data-submit-required="true"')
+
+
+@pytest.fixture(scope="module")
+def world(reset_db, migrate_db_for) -> Iterator[dict[str, Any]]:
+    import ckan.plugins
+
+    ckan.plugins.load_all()
+    reset_db()
+    for plugin in ("activity", "satudata_blitar", "satudata_search"):
+        migrate_db_for(plugin)
+    users = {role: factories.UserWithToken(name=f"guide_{role}") for role in ROLES}
+    users["sysadmin"] = factories.SysadminWithToken(name="guide_sysadmin")
+    org = factories.Organization(name="opd-guide", title="Dinas Panduan", users=[
+        {"name": users["opd_editor"]["name"], "capacity": "editor"},
+        {"name": users["opd_admin"]["name"], "capacity": "admin"},
+    ])
+    org_b = factories.Organization(name="opd-guide-b", title="Dinas Panduan B")
+    for role in lifecycle.PORTAL_ROLES:
+        helpers.call_action("satudata_role_assign", user=users[role]["name"], role=role)
+    yield {"users": users, "org": org, "org_b": org_b}
+    ckan.plugins.unload_non_system_plugins()
+
+
+def _get(app, url: str, world: dict[str, Any], role: str, status: int = 200) -> str:
+    headers = {"Authorization": world["users"][role]["token"]} if role != "anonymous" else {}
+    return app.get(url, headers=headers, status=status).get_data(as_text=True)
+
+
+# -- the guided dataset form -----------------------------------------------------------------------
+def test_form_marks_exactly_the_fields_the_submit_gate_asks_for(app, world):
+    """The marks come from the gate: a field is marked on the form exactly when the gate
+    refuses a complete draft with that one field emptied; a complete draft passes it."""
+    from ckanext.scheming.helpers import scheming_get_dataset_schema
+
+    body = _get(app, "/dataset/new", world, "opd_editor")
+    marked = MARK.findall(body)
+    assert marked, "no field is marked"
+    draft = factories.Dataset(owner_org=world["org"]["id"], user=world["users"]["opd_editor"],
+                              **COMPLETE)
+    pkg = model.Package.get(draft["id"])
+    assert not set(lifecycle.submit_problems_by_field(pkg, draft)) - {"resources"}
+    asked = set()
+    for field in scheming_get_dataset_schema("dataset")["dataset_fields"]:
+        name = field["field_name"]
+        emptied = dict(draft, **{name: [] if isinstance(draft.get(name), list) else ""})
+        if name == "tag_string":
+            emptied["tags"] = []
+        if name in lifecycle.submit_problems_by_field(pkg, emptied):
+            asked.add(name)
+    assert set(marked) == asked
+    # the mark is in each label a reader (and a screen reader) gets
+    for name in marked:
+        block = body.split(f'data-field="{name}"', 1)[1].split('class="satudata-form-field', 1)[0]
+        assert "wajib untuk pengajuan" in block, name
+
+
+def test_form_has_sections_folded_bps_blocks_licence_default_and_no_visibility(app, world):
+    body = _get(app, "/dataset/new", world, "opd_editor")
+    for section in ("section-basic", "section-sdi", "section-bps", "section-source"):
+        assert f'id="{section}"' in body
+    for block in ("ms_keg", "ms_var", "ms_ind"):
+        assert re.search(rf'<details class="satudata-form-fold" id="fold-{block}">', body), block
+    assert 'name="private"' not in body
+    assert re.search(r'<option value="cc-by"\s+selected', body)
+    assert 'href="/standar-data"' in body
+
+
+def test_new_dataset_saves_the_licence_default_and_edit_form_offers_the_template(app, world):
+    dataset = factories.Dataset(owner_org=world["org"]["id"], user=world["users"]["opd_editor"],
+                                standar_data="", **COMPLETE)
+    assert helpers.call_action("package_show", id=dataset["id"])["license_id"] == "cc-by"
+    helpers.call_action("satudata_standard_create", name="standar-panduan",
+                        title="Standar Panduan",
+                        schema={"fields": [{"name": "kode_wilayah", "type": "string"}]})
+    helpers.call_action("package_patch", {"user": world["users"]["sysadmin"]["name"]},
+                        id=dataset["id"], standar_data="standar-panduan")
+    body = _get(app, f"/dataset/edit/{dataset['name']}", world, "opd_editor")
+    assert 'name="private"' not in body
+    assert "/standar-data/standar-panduan/template.csv" in body
+    assert "/standar-data/standar-panduan/template.xlsx" in body
