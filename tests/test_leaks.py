@@ -565,6 +565,7 @@ def _route_probes(world) -> dict[str, list[str]]:
         "/user/": ["/user/", "/user/?q=lc"], "/user/edit": ["/user/edit"],
         "/user/me": ["/user/me"],
         "/satudata/antrean": ["/satudata/antrean"],
+        "/satudata/mulai": ["/satudata/mulai"],
         "/satudata/dataset-saya": ["/satudata/dataset-saya", "/satudata/dataset-saya?opd=opd-a"],
         "/satudata/pembina": ["/satudata/pembina"],
         "/satudata/sekretariat": ["/satudata/sekretariat"],

@@ -34,6 +34,11 @@ def region_name() -> str:
     return str(_get("region_name") or "Kota Blitar")
 
 
+def logo() -> str:
+    """The city's logo in the header (a public path or a URL); '' when none is set."""
+    return str(_get("logo") or "").strip()
+
+
 def timezone_name() -> str:
     """Time zone in which SOP dates are counted (WIB)."""
     return str(_get("timezone") or "Asia/Jakarta")

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar import formats, lifecycle, permissions
+from ckanext.satudata_blitar import config, formats, lifecycle, permissions, portal
 from ckanext.satudata_blitar.checks.reference import load_reference
 from ckanext.satudata_blitar.views import data as view_data
 
@@ -22,6 +22,41 @@ def satudata_date(value: Any) -> str:
 def satudata_datetime(value: Any) -> str:
     """``29 November 2026, 18.16 WIB`` in the page's language."""
     return formats.format_datetime(value)
+
+
+def render_datetime(datetime_: Any, date_format: Optional[str] = None, with_hours: bool = False,
+                    with_seconds: bool = False) -> str:
+    """CKAN core's ``h.render_datetime`` replaced, so core's templates (activity streams,
+    dataset and resource pages, user pages) write dates as the portal does: ``formats.py``'s
+    date, or its moment in WIB ``with_hours``; ``date_format`` is ignored (one format)."""
+    if with_hours or with_seconds:
+        return formats.format_datetime(datetime_)
+    return formats.format_date(datetime_)
+
+
+# -- the city's site (portal.py) --------------------------------------------------------------
+def satudata_home() -> dict[str, Any]:
+    """What the home page shows: published datasets and OPDs counted as their public pages
+    count them, the latest published datasets, sectors and OPDs."""
+    return portal.home()
+
+
+def satudata_waiting() -> Optional[dict[str, int]]:
+    """What waits for the signed-in user (``satudata_deadline_list``: total and overdue),
+    for the header; ``None`` for a visitor."""
+    return portal.waiting(view_data.user_name() or None)
+
+
+def satudata_logo() -> str:
+    """URL of the city's logo in the header ('' when ``ckanext.satudata_blitar.logo`` is
+    not set)."""
+    logo = config.logo()
+    return tk.h.url_for_static_or_external(logo) if logo else ""
+
+
+def satudata_region_name() -> str:
+    """The region's name (``Kota Blitar``)."""
+    return config.region_name()
 
 
 # -- lifecycle -------------------------------------------------------------------------------

@@ -49,6 +49,10 @@ class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
             config_["extra_template_paths"] = ",".join(extra + [overrides])
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "satudata_blitar")
+        # each role starts at its work after signing in (views/portal.py), unless the site
+        # chose its own page
+        if config_.get("ckan.auth.route_after_login") in (None, "", "dashboard.datasets"):
+            config_["ckan.auth.route_after_login"] = "satudata_portal.start"
 
     # IMiddleware: links to packages of types without pages of their own
     def make_middleware(self, app: Any, config_: Any) -> Any:

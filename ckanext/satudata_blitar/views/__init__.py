@@ -5,12 +5,15 @@ records, the annual report and the data standards. Every one checks CSRF tokens 
 from __future__ import annotations
 
 from ckanext.satudata_blitar.views import csrf
+from ckanext.satudata_blitar.views.portal import site as portal_blueprint
 from ckanext.satudata_blitar.views.records import records as records_blueprint
 from ckanext.satudata_blitar.views.report import report as report_blueprint
 from ckanext.satudata_blitar.views.standards import standards as standards_blueprint
 from ckanext.satudata_blitar.views.workflow import workflow as workflow_blueprint
 
-__all__ = ["records_blueprint", "report_blueprint", "standards_blueprint", "workflow_blueprint"]
+__all__ = ["portal_blueprint", "records_blueprint", "report_blueprint", "standards_blueprint",
+           "workflow_blueprint"]
 
-for _blueprint in (records_blueprint, report_blueprint, standards_blueprint, workflow_blueprint):
+for _blueprint in (portal_blueprint, records_blueprint, report_blueprint, standards_blueprint,
+                   workflow_blueprint):
     csrf.protect(_blueprint)
