@@ -44,8 +44,12 @@ def _text(value: Any) -> Optional[str]:
 
 def canonical(row: Mapping[str, Any]) -> bytes:
     """The bytes a row hash is taken of: a JSON object of :data:`FIELDS` (sorted keys, no
-    spaces, UTF-8), every value a string or ``null``."""
-    return json.dumps({name: _text(row.get(name)) for name in FIELDS}, sort_keys=True,
+    spaces, UTF-8), every value a string or ``null``; plus ``revision_id`` when the row is
+    about a revision (only then, so rows written before revisions existed keep their hash)."""
+    data = {name: _text(row.get(name)) for name in FIELDS}
+    if row.get("revision_id"):
+        data["revision_id"] = _text(row.get("revision_id"))
+    return json.dumps(data, sort_keys=True,
                       separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -55,7 +59,7 @@ def row_hash(row: Mapping[str, Any]) -> str:
 
 
 def _fields(entry: Any) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in FIELDS}
+    return {name: getattr(entry, name, None) for name in FIELDS + ("revision_id",)}
 
 
 def link(entry: AuditEntry) -> AuditEntry:

@@ -96,6 +96,18 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+#: transitions of a revision only (``revisions.py``): the OPD throws a draft revision away
+REVISION_TRANSITIONS: dict[str, Transition] = {
+    "discard": Transition("discard", (DRAFT,), "discarded", (OPD_ADMIN, OPD_EDITOR)),
+}
+
+
+def any_transition(name: str) -> Transition:
+    """A transition of :data:`TRANSITIONS` or :data:`REVISION_TRANSITIONS` (``KeyError``
+    for unknown names)."""
+    return TRANSITIONS.get(name) or REVISION_TRANSITIONS[name]
+
+
 def state_label(state: Optional[str]) -> str:
     """Indonesian/English label of a state (Draf, Diajukan, …)."""
     labels = {
@@ -119,6 +131,8 @@ def transition_label(name: str) -> str:
         "validate": tk._("Validate"),
         "publish": tk._("Publish"),
         "withdraw": tk._("Withdrawn"),
+        "update": tk._("Updated (revision published)"),
+        "discard": tk._("Revision discarded"),
     }
     return labels.get(name, name)
 
@@ -278,10 +292,24 @@ def _lock_status(pkg: model.Package) -> Optional[str]:
     ).scalar()
 
 
+def lock_state(pkg: model.Package) -> str:
+    """Lock the dataset's status row (written first for a dataset without one) and return its
+    state; the lock lasts until the transaction ends."""
+    _ensure_status_row(pkg)
+    return _lock_status(pkg) or derived_state(pkg)
+
+
 def _append_audit(pkg: model.Package, transition: str, from_state: Optional[str],
                   to_state: str, actor: Optional[model.User], role: str,
                   timestamp: datetime.datetime, **details: Optional[str]) -> None:
-    """Append one row to the dataset's audit chain (the caller holds :func:`_lock_status`)."""
+    """Append one row to the dataset's audit chain (the caller holds :func:`_lock_status`).
+
+    Every row of a revision's shadow package names the revision (``revision_id``)."""
+    if not details.get("revision_id"):
+        from ckanext.satudata_blitar import revisions  # noqa: PLC0415 - revisions imports us
+
+        rev = revisions.revision_for_shadow(pkg.id)
+        details["revision_id"] = rev.id if rev is not None else None
     audit.link(AuditEntry(
         package_id=pkg.id, package_name=pkg.name, owner_org=pkg.owner_org,
         transition=transition, from_state=from_state, to_state=to_state,
@@ -293,7 +321,7 @@ def _append_audit(pkg: model.Package, transition: str, from_state: Optional[str]
 
 def conflict_error(pkg: model.Package, transition: str, current: str) -> tk.ValidationError:
     """The error of a transition attempted in the wrong (or a concurrently changed) state."""
-    t = TRANSITIONS[transition]
+    t = any_transition(transition)
     return tk.ValidationError({"state": [tk._(
         'Cannot {action} dataset "{name}": it is {state} now; this step needs it to be '
         "{needed}. Reload the page to see its current state.").format(
@@ -321,9 +349,15 @@ def apply_transition(
     exactly one succeeds; the other gets :func:`conflict_error`. State, audit row and the
     ``private`` flag change in one database transaction; on any error nothing is kept.
     """
-    t = TRANSITIONS[transition]
+    from ckanext.satudata_blitar import revisions  # noqa: PLC0415 - revisions imports us
+
+    t = any_transition(transition)
     session = model.Session
     try:
+        revision = revisions.revision_for_shadow(pkg.id)
+        if transition in REVISION_TRANSITIONS and (
+                revision is None or revision.state != "open"):
+            raise tk.ValidationError({"id": [tk._("This dataset is not a pending revision.")]})
         _ensure_status_row(pkg)
         current = _lock_status(pkg)
         now = datetime.datetime.utcnow()  # after the lock: times follow the chain's order
@@ -332,20 +366,36 @@ def apply_transition(
         result = session.execute(
             _status.update()
             .where(_status.c.package_id == pkg.id, _status.c.state == current)
-            .values(state=t.target, since=now,
+            # (a discarded revision keeps its state until its package is purged below)
+            .values(state=t.target if t.target in STATES else current, since=now,
                     updated_by=actor.name if actor else SYSTEM,
                     last_transition=transition)
         )
         if result.rowcount != 1:  # pragma: no cover - guarded by the row lock
             raise conflict_error(pkg, transition, current)
         _append_audit(pkg, transition, current, t.target, actor, role, now, note=note,
-                      reason=reason, reason_category=reason_category, letter_ref=letter_ref)
+                      reason=reason, reason_category=reason_category, letter_ref=letter_ref,
+                      revision_id=revision.id if revision is not None else None)
+        if revision is not None and transition in ("publish", "discard"):
+            # a revision never becomes public itself: its content replaces the published
+            # version (same transaction), then its shadow package is purged
+            if transition == "publish":
+                revisions.publish(revision, pkg, actor, role, now, _append_audit)
+            else:
+                revisions.discard(revision, pkg, actor, now)
+            if not defer_commit:
+                session.commit()
+            return {"package_id": revision.package_id, "revision_id": revision.id,
+                    "from_state": current, "state": t.target, "transition": transition,
+                    "role": role, "timestamp": now.isoformat()}
         # Unpublished ⇔ private. Touching the package also re-indexes it at commit (the
         # search index carries ``satudata_state`` and the permission labels).
         pkg.private = t.target != PUBLISHED
         pkg.metadata_modified = now
         session.add(pkg)
         session.flush()
+        if t.target == PUBLISHED:
+            revisions.record_version(pkg, actor, published_at=now)
         _sync_activity_labels(pkg, actor, transition)
         if not defer_commit:
             session.commit()

@@ -67,7 +67,7 @@ def acting_role(user: Any, pkg: model.Package, transition: str) -> Optional[str]
         return None
     held = portal_roles(user_obj)
     capacity = opd_role(user_obj, pkg.owner_org)
-    for actor in lifecycle.TRANSITIONS[transition].actors:
+    for actor in lifecycle.any_transition(transition).actors:
         if actor in held:
             return actor
         if actor == lifecycle.OPD_ADMIN and capacity == "admin":
@@ -91,7 +91,7 @@ def creation_role(actor: Optional[model.User], pkg: model.Package) -> str:
 # -- the lifecycle ----------------------------------------------------------------------------
 def permission_transition(user: Any, pkg: model.Package, transition: str) -> tuple[bool, str]:
     """May ``user`` perform ``transition`` on ``pkg``? (role only; the state is checked later)."""
-    t = lifecycle.TRANSITIONS[transition]
+    t = lifecycle.any_transition(transition)
     if not lifecycle.is_governed(pkg):
         return False, tk._("This kind of dataset does not follow the publication lifecycle.")
     if acting_role(user, pkg, transition):
@@ -124,14 +124,29 @@ def permission_edit(user: Any, pkg: model.Package) -> tuple[bool, str]:
         return True, ""
     if state == lifecycle.PUBLISHED:
         return False, tk._(
-            'Dataset "{name}" is {state} and locked; it is held by {holder}. To change it, '
-            "ask the Walidata to withdraw it, edit the draft and take it through the "
-            "lifecycle again.").format(name=pkg.name, state=lifecycle.state_label(state),
-                                      holder=lifecycle.lock_holder(state))
+            'Dataset "{name}" is published and stays online while it is updated: start a '
+            "revision (Update data) and edit the revision; it replaces the published version "
+            "when the Walidata publishes it. To take the data off the portal, ask the "
+            "Walidata to withdraw it.").format(name=pkg.name)
     return False, tk._(
         'Dataset "{name}" is {state} and locked while it is held by {holder}. Ask the '
         "Walidata to return it to draft if it must change.").format(
         name=pkg.name, state=lifecycle.state_label(state), holder=lifecycle.lock_holder(state))
+
+
+def permission_revision_start(user: Any, pkg: model.Package) -> tuple[bool, str]:
+    """Start a revision of a published dataset (``revisions.start``): the producers and the
+    head of its OPD, and sysadmins. The dataset's state and the one-pending-revision rule are
+    the action's checks."""
+    user_obj = user_object(user)
+    if not lifecycle.is_governed(pkg):
+        return False, tk._("This kind of dataset does not follow the publication lifecycle.")
+    if is_sysadmin(user_obj) or (
+            user_obj and user_obj.state == "active"
+            and opd_role(user_obj, pkg.owner_org) in ("admin", "editor")):
+        return True, ""
+    return False, tk._("Only the producers and the head of the dataset's OPD may start a "
+                       "revision of it.")
 
 
 def permission_ungoverned_type(user: Any, package_type: Optional[str]) -> tuple[bool, str]:

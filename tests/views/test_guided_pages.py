@@ -99,3 +99,33 @@ def test_new_dataset_saves_the_licence_default_and_edit_form_offers_the_template
     assert 'name="private"' not in body
     assert "/standar-data/standar-panduan/template.csv" in body
     assert "/standar-data/standar-panduan/template.xlsx" in body
+
+
+# -- clean pages -----------------------------------------------------------------------------------
+def test_dataset_page_shows_only_filled_fields_and_blocks(app, world):
+    empty = factories.Dataset(owner_org=world["org"]["id"], user=world["users"]["opd_editor"],
+                              ms_keg=[{"judul_kegiatan": "", "tahun": ""}], **COMPLETE)
+    body = _get(app, f"/dataset/{empty['name']}", world, "opd_editor")
+    assert "Metadata Kegiatan (MS-Keg)" not in body
+    assert "Metadata Variabel (MS-Var)" not in body
+    assert 'data-field="kontak_telepon"' not in body  # empty: no bare label
+    assert 'data-field="konsep"' in body
+    assert not re.search(r'<th[^>]*>\s*(Status|State)\s*</th>', body)
+    filled = factories.Dataset(owner_org=world["org"]["id"], user=world["users"]["opd_editor"],
+                               ms_keg=[{"judul_kegiatan": "Survei Fasilitas", "tahun": ""}],
+                               standar_data="", **COMPLETE)
+    body = _get(app, f"/dataset/{filled['name']}", world, "opd_editor")
+    block = body.split('data-field="ms_keg"', 1)[1].split("</tr>", 1)[0]
+    assert "Survei Fasilitas" in block and "Judul kegiatan" in block
+    assert "Tahun" not in block  # the empty subfield is not listed
+
+
+def test_resource_page_hides_internal_fields(app, world):
+    dataset = factories.Dataset(owner_org=world["org"]["id"], user=world["users"]["opd_editor"],
+                                **COMPLETE)
+    resource = factories.Resource(package_id=dataset["id"], url="https://example.org/a.pdf",
+                                  format="PDF", name="Lampiran")
+    body = _get(app, f"/dataset/{dataset['name']}/resource/{resource['id']}", world, "opd_editor")
+    assert "Lampiran" in body
+    for internal in ("Has views", "Mimetype", "Package id", "Url type", "Position", "State"):
+        assert f">{internal}<" not in body, internal

@@ -5,8 +5,8 @@ private, so a harvester that only searches keeps a stale copy. This feed lists t
 a harvester needs, read from the lifecycle's audit trail (``satudata_blitar_audit``):
 
 ``published``  first publication of a dataset (or its migration as already public),
-``updated``    publication of a dataset that had been published before (withdraw → edit →
-               lifecycle → publish; same id and URI),
+``updated``    publication of a dataset that had been published before (a published
+               revision, or withdraw → edit → lifecycle → publish; same id and URI),
 ``withdrawn``  a published dataset was withdrawn (it is private now; same id and URI if it
                comes back),
 ``deleted``    a published dataset was deleted by a sysadmin.
@@ -74,7 +74,9 @@ def _events_query() -> sa.sql.Select:
         _audit.c.package_id.label("package_id"),
         _audit.c.package_name.label("package_name"),
         _audit.c.timestamp.label("timestamp"),
-    ).where(sa.or_(_audit.c.transition == "withdraw", _audit.c.to_state == "published"))
+    ).where(sa.or_(_audit.c.transition == "withdraw", _audit.c.to_state == "published"),
+            # a revision's own rows are internal; its publication is the dataset's ``update``
+            sa.or_(_audit.c.revision_id.is_(None), _audit.c.transition == "update"))
 
     pkg = model.package_table
     deleted = sa.select(

@@ -453,3 +453,37 @@ def change_feed() -> Schema:
         event=_optional(kinds),
         events=_optional(kinds),
     )
+
+
+# -- revisions of published datasets (issue 15) ----------------------------------------------------
+def revision_start() -> Schema:
+    """``satudata_revision_start``: ``id`` of the published dataset."""
+    return _schema(id=_id())
+
+
+def revision_discard() -> Schema:
+    """``satudata_revision_discard``: ``id`` of the revision (or of its package), ``note``."""
+    return _schema(id=_id(), note=_optional(_text(v.LONG_TEXT)))
+
+
+def revision_show() -> Schema:
+    return _schema(id=_id())
+
+
+def revision_list() -> Schema:
+    """``satudata_revision_list``: ``id`` of the dataset."""
+    return _schema(id=_id())
+
+
+def revision_diff() -> Schema:
+    return _schema(id=_id())
+
+
+def version_list() -> Schema:
+    """``satudata_version_list``: ``id`` of the dataset."""
+    return _schema(id=_id())
+
+
+def version_show() -> Schema:
+    """``satudata_version_show``: ``id`` of the dataset and the version ``number``."""
+    return _schema(id=_id(), number=_required(v.satudata_int(1, 1_000_000)))

@@ -72,6 +72,8 @@ class AuditEntry(tk.BaseModel):  # type: ignore[misc, valid-type]
     reason: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
     reason_category: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
     letter_ref: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
+    # the revision (model/revisions.py) the row is about, if any; hashed only when set
+    revision_id: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
     # the hash chain of the dataset's rows: position, previous row's hash, this row's hash
     seq: Mapped[int] = sa.Column(sa.Integer, nullable=False)  # type: ignore[assignment]
     prev_hash: Mapped[str | None] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
@@ -95,6 +97,7 @@ class AuditEntry(tk.BaseModel):  # type: ignore[misc, valid-type]
             "reason": self.reason,
             "reason_category": self.reason_category,
             "letter_ref": self.letter_ref,
+            "revision_id": self.revision_id,
             "seq": self.seq,
             "prev_hash": self.prev_hash,
             "row_hash": self.row_hash,

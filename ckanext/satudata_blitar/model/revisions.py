@@ -44,6 +44,8 @@ class Revision(tk.BaseModel):  # type: ignore[misc, valid-type]
     # the version number the revision becomes when published
     number: Mapped[int] = sa.Column(sa.Integer, nullable=False)  # type: ignore[assignment]
     state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default=REV_OPEN)  # type: ignore[assignment]
+    # {resource id in the shadow: id of the published resource it was copied from}
+    origins: Mapped[dict[str, str]] = sa.Column(sa.JSON, nullable=False, default=dict)  # type: ignore[assignment]
     created_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]
     created_at: Mapped[datetime.datetime] = sa.Column(sa.DateTime, nullable=False, default=_now)  # type: ignore[assignment]
     closed_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)  # type: ignore[assignment]

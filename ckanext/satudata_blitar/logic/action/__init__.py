@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ckanext.satudata_blitar.logic import public_functions
 from ckanext.satudata_blitar.logic.action import lifecycle, records, report, standards
+from ckanext.satudata_blitar.logic.action import revisions
 
 
-globals().update(_ACTIONS := public_functions(lifecycle, records, report, standards))
+globals().update(_ACTIONS := public_functions(lifecycle, records, report, standards,
+                                                   revisions))
 __all__ = sorted(_ACTIONS)

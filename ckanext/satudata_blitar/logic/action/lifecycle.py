@@ -300,7 +300,7 @@ def satudata_queue_list(context: Context, data_dict: DataDict) -> list[dict[str,
 AUDIT_CSV_COLUMNS = ["timestamp", "package_id", "package_name", "owner_org", "transition",
                      "from_state", "to_state", "actor_name", "role", "note", "reason",
                      "reason_category", "letter_ref", "id", "actor_id", "seq", "prev_hash",
-                     "row_hash"]
+                     "row_hash", "revision_id"]
 
 
 @tk.side_effect_free

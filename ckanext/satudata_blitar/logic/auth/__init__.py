@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ckanext.satudata_blitar.logic import public_functions
 from ckanext.satudata_blitar.logic.auth import lifecycle, records, report, standards
+from ckanext.satudata_blitar.logic.auth import revisions
 
 
-globals().update(_AUTH := public_functions(lifecycle, records, report, standards))
+globals().update(_AUTH := public_functions(lifecycle, records, report, standards,
+                                                revisions))
 __all__ = sorted(_AUTH)

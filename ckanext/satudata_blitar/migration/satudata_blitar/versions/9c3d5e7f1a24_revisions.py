@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("shadow_id", sa.UnicodeText, nullable=False, unique=True),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("state", sa.UnicodeText, nullable=False),
+        sa.Column("origins", sa.JSON, nullable=False),
         sa.Column("created_by", sa.UnicodeText),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("closed_by", sa.UnicodeText),
