@@ -135,3 +135,24 @@ def report_job_queue() -> str:
 
 def report_pdf_list_limit() -> int:
     return int(_get("report.pdf_list_limit") or 300)
+
+
+# -- notifications ---------------------------------------------------------------------------
+def notify_job_queue() -> str:
+    """RQ queue of the jobs that send notification mail."""
+    return str(_get("notify.job_queue") or "default")
+
+
+def notify_retry_minutes() -> tuple[int, ...]:
+    """Minutes to wait before each new attempt of a mail the SMTP server did not take."""
+    return tuple(int(v) for v in _list("notify.retry_minutes"))
+
+
+def notify_due_soon_days() -> int:
+    """The digest lists what is due within this many working days (and what is overdue)."""
+    return int(_get("notify.due_soon_days") or 2)
+
+
+def notify_escalate_after_days() -> int:
+    """Working days overdue after which an item is copied once to the one above."""
+    return int(_get("notify.escalate_after_days") or 3)

@@ -212,3 +212,28 @@ def satudata_can_manage_standards() -> bool:
     """Whether the current user may register data standards."""
     return permissions.permission_manage_standards(
         tk.current_user.name if tk.current_user else None)[0]
+
+
+def satudata_unread_notices() -> int:
+    """Unread notices of the signed-in user (the header badge); 0 for visitors."""
+    from ckanext.satudata_blitar.notify import events  # noqa: PLC0415
+
+    user = tk.current_user
+    if not user or not getattr(user, "is_authenticated", False):
+        return 0
+    user_obj = permissions.user_object(user.name)
+    if user_obj is None or not permissions.permission_notices(user_obj)[0]:
+        return 0
+    return events.unread_count(user_obj)
+
+
+def new_activities() -> Optional[int]:
+    """The activity plugin's header counter of new dashboard activities (replaces its
+    helper of the same name; this plugin loads after ``activity``), cached per user for a
+    minute (``activity_counter.py``): it no longer costs a query on every page."""
+    from ckanext.satudata_blitar import activity_counter  # noqa: PLC0415
+
+    if not getattr(tk.g, "userobj", None):
+        return None
+    return activity_counter.count(
+        lambda: tk.get_action("dashboard_new_activities_count")({}, {}))

@@ -35,3 +35,15 @@ class ISatudataLifecycle(p.Interface):
         :returns: messages; empty when the letter is accepted
         """
         return []
+
+    def satudata_after_transition(self, pkg: model.Package, transition: str,
+                                  result: dict[str, Any], actor: Optional[model.User],
+                                  details: dict[str, Any]) -> None:
+        """``pkg`` has just moved along ``transition`` (``lifecycle.apply_transition``), in
+        the transition's own transaction, before it commits: what is written here is kept or
+        undone with the transition. Runs in a savepoint; an error is logged and undone, the
+        transition stays. Work outside the database (mail) belongs after the commit.
+
+        :param result: what ``apply_transition`` returns (states, role, timestamp)
+        :param details: ``note``, ``reason``, ``reason_category``, ``letter_ref``
+        """

@@ -397,13 +397,30 @@ def apply_transition(
         if t.target == PUBLISHED:
             revisions.record_version(pkg, actor, published_at=now)
         _sync_activity_labels(pkg, actor, transition)
+        result = {"package_id": pkg.id, "from_state": current, "state": t.target,
+                  "transition": transition, "role": role, "timestamp": now.isoformat()}
+        after_transition(pkg, transition, result, actor, {
+            "note": note, "reason": reason, "reason_category": reason_category,
+            "letter_ref": letter_ref})
         if not defer_commit:
             session.commit()
     except Exception:
         session.rollback()
         raise
-    return {"package_id": pkg.id, "from_state": current, "state": t.target,
-            "transition": transition, "role": role, "timestamp": now.isoformat()}
+    return result
+
+
+def after_transition(pkg: model.Package, transition: str, result: dict[str, Any],
+                     actor: Optional[model.User], details: dict[str, Any]) -> None:
+    """Report a transition to every :class:`ISatudataLifecycle` implementation (the
+    notifications), each in a savepoint of the transition's transaction: an error there is
+    logged and undone, and never stops the transition."""
+    for plugin in p.PluginImplementations(ISatudataLifecycle):
+        try:
+            with model.Session.begin_nested():
+                plugin.satudata_after_transition(pkg, transition, result, actor, details)
+        except Exception:  # noqa: BLE001 - reporting a step must not undo it
+            log.exception("satudata_after_transition of %s failed on %s", plugin, transition)
 
 
 def _sync_activity_labels(pkg: model.Package, actor: Optional[model.User],

@@ -246,6 +246,23 @@ def permission_list_deadlines(user: Any, every_opd: bool = False) -> tuple[bool,
     return True, ""
 
 
+# -- notifications -------------------------------------------------------------------------------
+def permission_notices(user: Any) -> tuple[bool, str]:
+    """One's own notices and notification preferences: any signed-in user (each sees only
+    the notices addressed to them, about datasets they may see)."""
+    user_obj = user_object(user)
+    if not user_obj or user_obj.state != "active":
+        return False, tk._("Sign in to see your notifications.")
+    return True, ""
+
+
+def permission_read_mail_log(user: Any) -> tuple[bool, str]:
+    """The log of every mail the portal sent (addresses, results): sysadmins only."""
+    if is_sysadmin(user_object(user)):
+        return True, ""
+    return False, tk._("Only system administrators may see the mail log.")
+
+
 # -- annual report and data standards -----------------------------------------------------------
 def permission_read_report(user: Any) -> tuple[bool, str]:
     """Full report, stored files, generation: Sekretariat SDI, Walidata, Pembina, sysadmins."""

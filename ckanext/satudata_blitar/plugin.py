@@ -17,6 +17,7 @@ from ckan.lib.plugins import DefaultTranslation
 from ckanext.satudata_blitar import i18n, lifecycle, permissions
 from ckanext.satudata_blitar.checks import runner, submit
 from ckanext.satudata_blitar.interfaces import ISatudataLifecycle
+from ckanext.satudata_blitar.notify import events as notify_events
 from ckanext.satudata_blitar.records import letters
 from ckanext.satudata_blitar.views import package_types
 
@@ -102,3 +103,8 @@ class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
     def satudata_letter_problems(self, pkg: model.Package, letter_ref: Optional[str],
                                  data: dict[str, Any]) -> list[str]:
         return letters.letter_checker(pkg, letter_ref, data)
+
+    def satudata_after_transition(self, pkg: model.Package, transition: str,
+                                  result: dict[str, Any], actor: Optional[model.User],
+                                  details: dict[str, Any]) -> None:
+        notify_events.on_transition(pkg, transition, result, actor, details)

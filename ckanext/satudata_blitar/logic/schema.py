@@ -455,6 +455,45 @@ def change_feed() -> Schema:
     )
 
 
+# -- notifications ---------------------------------------------------------------------------------
+#: the notice list and the mail log show at most this many rows at once
+MAX_NOTICES = 200
+
+
+def notice_list() -> Schema:
+    return _schema(
+        limit=[v.satudata_default(50), v.satudata_int(1, MAX_NOTICES)],
+        unread_only=[v.satudata_default(False), v.satudata_bool],
+    )
+
+
+def notice_mark_read() -> Schema:
+    return _schema(id=_optional(v.satudata_id),
+                   all=[v.satudata_default(False), v.satudata_bool])
+
+
+def notify_preference_show() -> Schema:
+    return _schema()
+
+
+def notify_preference_update() -> Schema:
+    from ckanext.satudata_blitar.model.notify import LANGS, MODES  # noqa: PLC0415
+
+    return _schema(
+        mode=_required(v.satudata_choice(MODES, tk._(
+            'Unknown choice "{value}"; choose one of: {choices}.'))),
+        lang=_optional(v.satudata_choice(LANGS, tk._(
+            'Unknown language "{value}"; choose one of: {choices}.'))),
+    )
+
+
+def mail_log_list() -> Schema:
+    return _schema(
+        limit=[v.satudata_default(100), v.satudata_int(1, MAX_NOTICES)],
+        status=_optional(v.satudata_choice(("pending", "sending", "sent", "failed", "skipped"))),
+    )
+
+
 # -- revisions of published datasets (issue 15) ----------------------------------------------------
 def revision_start() -> Schema:
     """``satudata_revision_start``: ``id`` of the published dataset."""

@@ -17,3 +17,9 @@ __all__ = ["portal_blueprint", "records_blueprint", "report_blueprint", "standar
 for _blueprint in (portal_blueprint, records_blueprint, report_blueprint, standards_blueprint,
                    workflow_blueprint):
     csrf.protect(_blueprint)
+
+# notifications (issue 16)
+from ckanext.satudata_blitar.views.notices import notices as notices_blueprint  # noqa: E402
+
+__all__.append("notices_blueprint")
+csrf.protect(notices_blueprint)

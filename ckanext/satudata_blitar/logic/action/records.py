@@ -25,6 +25,7 @@ from ckanext.satudata_blitar.records.letters import check_letter_datasets, get_l
 from ckanext.satudata_blitar.records.pdf import pdf_from_input, remove_pdf, sha256, store_pdf
 from ckanext.satudata_blitar.records.statements import get_statement, statement_dict, statement_items
 from ckanext.satudata_blitar.logic.common import context_user as _user
+from ckanext.satudata_blitar.notify import events as notify_events
 from ckanext.satudata_blitar.model.records import (
     DD_AGREED, DD_DRAFT, LETTER_NUMBER_INDEX, STATEMENT_UNIQUE, DaftarData, LetterDataset,
     Statement, StatementItem, ValidationLetter,
@@ -188,6 +189,7 @@ def satudata_daftar_data_agree(context: Context, data_dict: DataDict) -> dict[st
     dd.agreed_by = context.get("user")
     dd.agreed_recorded_at = dt.datetime.utcnow()
     model.Session.flush()
+    notify_events.daftar_data_agreed(dd, _user(context))
     out = daftar_data_dict(dd, reader=_reader(context))
     _commit(context)
     return out
@@ -457,7 +459,8 @@ def satudata_statement_create(context: Context, data_dict: DataDict) -> dict[str
                           created_by=context.get("user"), **fields)
     _attach_pdf(statement, pdf)
     return _save_with_pdf(context, statement, lambda: [
-        model.Session.add(StatementItem(statement_id=statement.id, **a)) for a in answers],
+        model.Session.add(StatementItem(statement_id=statement.id, **a)) for a in answers]
+        + [notify_events.statement_filed(statement, _user(context))],
         statement_dict)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ckanext.satudata_blitar.logic import public_functions
 from ckanext.satudata_blitar.logic.auth import lifecycle, records, report, standards
+from ckanext.satudata_blitar.logic.auth import notify
 from ckanext.satudata_blitar.logic.auth import revisions
 
 
-globals().update(_AUTH := public_functions(lifecycle, records, report, standards,
-                                                revisions))
+globals().update(_AUTH := public_functions(lifecycle, records, report, standards, notify,
+                                                   revisions))
 __all__ = sorted(_AUTH)
