@@ -174,6 +174,13 @@ def satudata_form_sections(fields: list[dict[str, Any]]) -> list[dict[str, Any]]
     return [by_name[s["name"]] for s in sections if by_name[s["name"]]["fields"]]
 
 
+def satudata_no_chart_data() -> Any:
+    """What a chart of the report shows when it has nothing to draw ("belum ada data")."""
+    from markupsafe import Markup, escape
+
+    return Markup(f'<p class="satudata-no-data">{escape(tk._("No data yet."))}</p>')
+
+
 def satudata_has_value(value: Any) -> bool:
     """Whether a (possibly repeating) metadata value holds anything a reader could use:
     MS-Keg/MS-Var/MS-Ind blocks whose every subfield is empty are not shown."""

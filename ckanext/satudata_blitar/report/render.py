@@ -291,59 +291,117 @@ def sections(document: dict[str, Any], print_limit: Optional[int] = None) -> lis
 
 
 # -- charts (hand-written SVG) ------------------------------------------------------------------
+#: widest advance of a character in DejaVu Sans / Liberation Sans, in em (digits and capitals
+#: are narrower): text measured with it never runs past the space given to it
+_EM = 0.64
+CHART_WIDTH = 640
+
+
+def _text_width(text: str, size: float) -> float:
+    return len(text) * size * _EM
+
+
+def _wrap(label: str, max_chars: int, max_lines: int = 2) -> list[str]:
+    """Words of ``label`` in lines of at most ``max_chars``; the last line ends with "…"
+    when the label is longer (the full label is in the chart's title and the table)."""
+    lines: list[str] = []
+    current = ""
+    for word in label.split():
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= max_chars:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word if len(word) <= max_chars else word[:max_chars - 1] + "…"
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        lines = lines[:max_lines - 1] + [(last[:max_chars - 1] if len(last) >= max_chars
+                                          else last) + "…"]
+    return lines or [""]
+
+
 def _bar_chart(rows: list[tuple[str, list[Optional[float]]]], maximum: float, unit: str,
-               series: list[str], marker: Optional[float] = None,
-               marker_label: str = "") -> Markup:
-    """Horizontal bars, one group per row, one bar per series (SVG, no script)."""
-    colors = ["#1f6f8b", "#f0a500", "#6c757d"]
-    label_w, chart_w, bar_h, gap = 230, 360, 14, 10
-    group_h = bar_h * len(series) + gap
-    height = 30 + group_h * max(len(rows), 1) + 20
-    width = label_w + chart_w + 70
+               series: list[str], title: str, marker: Optional[float] = None,
+               marker_label: str = "") -> Optional[Markup]:
+    """Horizontal bars, one group per row, one bar per series (SVG, no script); ``None`` when
+    there is nothing to draw. Every label has its own reserved box inside the viewBox: row
+    labels wrap to two lines in a left column, values sit in a column after the longest bar,
+    the legend and the marker's label wrap or shift to stay inside; nothing overlaps."""
+    if not rows or all(v is None for _, values in rows for v in values):
+        return None
+    colors = ["#1f6f8b", "#b35c00", "#4d5862"]
+    size, small, bar_h, gap, line_h = 11, 10, 14, 10, 13
+    width = CHART_WIDTH
+    labels = [_wrap(label, 28) for label, _ in rows]
+    label_w = max(_text_width(line, size) for lines in labels for line in lines) + 8
+    value_texts = [[("–" if v is None else fmt(v) + unit) for v in values] for _, values in rows]
+    value_w = max(_text_width(t, small) for texts in value_texts for t in texts) + 8
+    chart_w = width - label_w - value_w
     maximum = maximum or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="satudata-chart" '
-             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
-    x = label_w
+    parts: list[str] = []
+    # legend, wrapped to as many lines as it needs
+    x, y = 0.0, 4.0
     for i, name in enumerate(series):
-        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colors[i % 3]}"/>'
-                     f'<text x="{x + 14}" y="13" font-size="11">{escape(name)}</text>')
-        x += 20 + 7 * len(name)
-    y = 30
-    for label, values in rows:
-        short = label if len(label) <= 36 else label[:35] + "…"
-        parts.append(f'<text x="{label_w - 6}" y="{y + group_h / 2}" font-size="11" '
-                     f'text-anchor="end">{escape(short)}</text>')
+        item_w = 14 + _text_width(name, size) + 12
+        if x and x + item_w > width:
+            x, y = 0.0, y + 16
+        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="10" height="10" '
+                     f'fill="{colors[i % 3]}"/><text x="{x + 14:.1f}" y="{y + 9:.1f}" '
+                     f'font-size="{size}">{escape(name)}</text>')
+        x += item_w
+    top = y + 22
+    y = top
+    for (label, values), lines, texts in zip(rows, labels, value_texts):
+        group_h = max(bar_h * len(values), line_h * len(lines)) + gap
+        first = y + (group_h - gap - line_h * len(lines)) / 2 + size
+        for n, line in enumerate(lines):
+            parts.append(f'<text x="{label_w - 8:.1f}" y="{first + n * line_h:.1f}" '
+                         f'font-size="{size}" text-anchor="end">{escape(line)}</text>')
         for i, value in enumerate(values):
             w = 0 if value is None else max(0.0, min(value, maximum)) / maximum * chart_w
-            by = y + i * bar_h
-            parts.append(f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="{bar_h - 2}" '
-                         f'fill="{colors[i % 3]}"/>'
-                         f'<text x="{label_w + w + 4:.1f}" y="{by + bar_h - 4}" '
-                         f'font-size="10">{escape(fmt(value))}{escape(unit)}</text>')
+            by = y + (group_h - gap - bar_h * len(values)) / 2 + i * bar_h
+            parts.append(f'<rect x="{label_w:.1f}" y="{by:.1f}" width="{w:.1f}" '
+                         f'height="{bar_h - 2}" fill="{colors[i % 3]}"/>'
+                         f'<text x="{label_w + w + 4:.1f}" y="{by + bar_h - 4:.1f}" '
+                         f'font-size="{small}">{escape(texts[i])}</text>')
         y += group_h
     if marker is not None:
         mx = label_w + min(marker, maximum) / maximum * chart_w
-        parts.append(f'<line x1="{mx:.1f}" y1="24" x2="{mx:.1f}" y2="{y}" stroke="#c0392b" '
-                     f'stroke-dasharray="4 3"/><text x="{mx + 3:.1f}" y="{y + 12}" '
-                     f'font-size="10" fill="#c0392b">{escape(marker_label)}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        text_x = min(mx + 3, width - _text_width(marker_label, small))
+        parts.append(f'<line x1="{mx:.1f}" y1="{top - 4:.1f}" x2="{mx:.1f}" y2="{y:.1f}" '
+                     f'stroke="#b42318" stroke-dasharray="4 3"/><text x="{text_x:.1f}" '
+                     f'y="{y + 12:.1f}" font-size="{small}" fill="#b42318">'
+                     f'{escape(marker_label)}</text>')
+        y += 16
+    height = y + 6
+    full = "; ".join(f"{label}: " + ", ".join(texts) for (label, _), texts
+                     in zip(rows, value_texts))
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="satudata-chart" '
+                  f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}" '
+                  f'role="img" aria-label="{escape(title)}"><title>{escape(title)}. '
+                  f'{escape(full)}</title>' + "".join(parts) + "</svg>")
 
 
-def chart_realisation(document: dict[str, Any]) -> Markup:
-    """Realisation rate per OPD (OPDs with Daftar Data items)."""
+def chart_realisation(document: dict[str, Any]) -> Optional[Markup]:
+    """Realisation rate per OPD (OPDs with Daftar Data items); ``None`` when none has one."""
     rows = [(o["title"], [o["realisation_rate"]]) for o in document["opds"] if o["items_planned"]]
-    return _bar_chart(rows, 100.0, "%", [tk._("Realisation rate (%)")])
+    return _bar_chart(rows, 100.0, "%", [tk._("Realisation rate (%)")],
+                      tk._("Realisation per OPD"))
 
 
-def chart_timing(document: dict[str, Any]) -> Markup:
-    """Median and 90th percentile of each step against the SOP standard."""
+def chart_timing(document: dict[str, Any]) -> Optional[Markup]:
+    """Median and 90th percentile of each step against the SOP standard; ``None`` when no
+    step was finished in the period."""
     timing = document.get("timing") or {}
     labels = step_labels()
     rows = [(labels[k], [t["median"], t["p90"]]) for k, t in timing.items()]
     values = [v for _, vs in rows for v in vs if v is not None]
     maximum = max(values + [5.0]) * 1.1
     return _bar_chart(rows, maximum, "", [tk._("Median"), tk._("90th percentile")],
+                      tk._("Time per step (working days)"),
                       marker=5.0, marker_label=tk._("SOP standard: 5 days"))
 
 
@@ -354,7 +412,7 @@ def template_vars(document: dict[str, Any], json_sha256: str,
             "title": report_title(document), "sha256": json_sha256,
             "government": government_name(), "agency": agency_name(),
             "chart_realisation": chart_realisation(document),
-            "chart_timing": chart_timing(document) if document.get("timing") else None}
+            "chart_timing": chart_timing(document)}
 
 
 # -- files -----------------------------------------------------------------------------------
