@@ -14,7 +14,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.satudata_blitar import i18n, lifecycle, permissions
+from ckanext.satudata_blitar import dbsession, i18n, lifecycle, permissions
 from ckanext.satudata_blitar.checks import runner, submit
 from ckanext.satudata_blitar.interfaces import ISatudataLifecycle
 from ckanext.satudata_blitar.notify import events as notify_events
@@ -55,9 +55,10 @@ class SatudataBlitarPlugin(DefaultTranslation, p.SingletonPlugin):
         if config_.get("ckan.auth.route_after_login") in (None, "", "dashboard.datasets"):
             config_["ckan.auth.route_after_login"] = "satudata_portal.start"
 
-    # IMiddleware: links to packages of types without pages of their own
+    # IMiddleware: links to packages of types without pages of their own; the database
+    # session of a request that raised is released (dbsession.py)
     def make_middleware(self, app: Any, config_: Any) -> Any:
-        return package_types.register(app)
+        return package_types.register(dbsession.register(app))
 
     # ITranslation (i18n/ sits at the repository root and is shipped as a sub-package)
     def i18n_directory(self) -> str:
