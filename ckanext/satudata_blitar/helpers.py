@@ -59,6 +59,74 @@ def satudata_region_name() -> str:
     return config.region_name()
 
 
+# -- labels of codes CKAN core and the data standards show ------------------------------------
+def satudata_activity_type_label(activity_type: Optional[str]) -> str:
+    """Label of an activity type of the activity stream filter (``changed package``)."""
+    labels = {
+        "new package": tk._("New dataset"), "changed package": tk._("Dataset changed"),
+        "deleted package": tk._("Dataset deleted"), "follow dataset": tk._("Dataset followed"),
+        "new resource view": tk._("New resource view"),
+        "changed resource view": tk._("Resource view changed"),
+        "deleted resource view": tk._("Resource view deleted"),
+        "new user": tk._("New user"), "changed user": tk._("User changed"),
+        "follow user": tk._("User followed"), "new group": tk._("New group"),
+        "changed group": tk._("Group changed"), "deleted group": tk._("Group deleted"),
+        "follow group": tk._("Group followed"), "new organization": tk._("New organization"),
+        "changed organization": tk._("Organization changed"),
+        "deleted organization": tk._("Organization deleted"),
+        "follow organization": tk._("Organization followed"),
+    }
+    return labels.get(activity_type or "", (activity_type or "").capitalize())
+
+
+def satudata_error_page(code: Any, name: Optional[str], content: Any) -> dict[str, Any]:
+    """Title and text of an error page: werkzeug's English name and default description of
+    the code are replaced by the portal's; a message the refusing page gave is kept."""
+    from werkzeug.exceptions import default_exceptions  # noqa: PLC0415
+
+    code = code[0] if isinstance(code, (list, tuple)) and code else code
+    code = int(code) if str(code).isdigit() else 500
+    titles = {
+        400: tk._("Bad request"), 401: tk._("Sign-in needed"), 403: tk._("Access denied"),
+        404: tk._("Page not found"), 405: tk._("Not allowed here"),
+        409: tk._("Conflict with the current state"), 413: tk._("File too large"),
+        429: tk._("Too many requests"), 500: tk._("Something went wrong on the server"),
+    }
+    texts = {
+        400: tk._("The request could not be understood. Check the address or the form."),
+        401: tk._("Sign in to open this page."),
+        403: tk._("You do not have access to this page."),
+        404: tk._("The page you asked for does not exist or was moved. Check the address, or "
+                  "search for the data."),
+        405: tk._("This page cannot be opened this way."),
+        413: tk._("The file is larger than the portal accepts."),
+        429: tk._("Too many requests in a short time. Wait a moment and try again."),
+        500: tk._("The portal could not finish this request. Try again later; if it happens "
+                  "again, tell the portal administrator."),
+    }
+    default = default_exceptions.get(code)
+    text = str(content or "")
+    if not text or (default is not None and text == default.description) or \
+            text == "Internal server error":
+        text = texts.get(code, tk._("The request could not be completed."))
+    return {"code": code, "title": titles.get(code, tk._("Error")), "text": text}
+
+
+def satudata_frequency_label(code: Optional[str]) -> str:
+    """Label of an update-frequency code (``tahunan`` → Tahunan)."""
+    return lifecycle.frequency_label(code)
+
+
+def satudata_field_type_label(field_type: Optional[str]) -> str:
+    """Label of a Table Schema column type of a data standard (``string`` → text)."""
+    labels = {
+        "string": tk._("text"), "number": tk._("number"), "integer": tk._("whole number"),
+        "year": tk._("year"), "date": tk._("date"), "datetime": tk._("date and time"),
+        "boolean": tk._("yes/no"), "yearmonth": tk._("year and month"),
+    }
+    return labels.get(field_type or "string", field_type or "")
+
+
 # -- lifecycle -------------------------------------------------------------------------------
 def satudata_state_label(state: Optional[str]) -> str:
     """Label of a lifecycle state (Draf, Diajukan, Terverifikasi, Tervalidasi, Terpublikasi)."""

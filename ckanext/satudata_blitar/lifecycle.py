@@ -149,6 +149,25 @@ def reason_category_labels() -> dict[str, str]:
     }
 
 
+def frequency_label(code: Optional[str], lang: Optional[str] = None) -> str:
+    """Label of an update-frequency code (``tahunan`` → Tahunan / Annual) in the reader's
+    language, from the choices of the dataset schema (schemas/dataset.yaml, the one list)."""
+    from ckanext.scheming.helpers import (  # noqa: PLC0415
+        scheming_field_by_name, scheming_get_dataset_schema, scheming_language_text,
+    )
+    from ckanext.satudata_blitar import formats  # noqa: PLC0415
+
+    if not code:
+        return ""
+    schema = scheming_get_dataset_schema("dataset") or {}
+    field = scheming_field_by_name(schema.get("dataset_fields") or [], "frequency") or {}
+    for choice in field.get("choices") or []:
+        if choice.get("value") == code:
+            return scheming_language_text(choice.get("label") or code,
+                                          prefer_lang=lang or formats.current_language())
+    return code
+
+
 def role_label(role: str) -> str:
     """Label of a role as recorded in the audit trail."""
     labels = {

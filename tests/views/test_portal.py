@@ -197,3 +197,62 @@ def test_dataset_page_dates_in_the_portal_form(app, world):
     assert "(UTC)" not in body
     assert not re.search(r"\b(January|February|March|April|May|June|July|August|September|"
                          r"October|November|December) \d{1,2}, \d{4}", body)
+
+
+# -- labels, never codes -------------------------------------------------------------------------
+def test_codes_are_shown_as_labels(app, world):
+    from ckanext.satudata_blitar import helpers as our_helpers
+    from ckanext.satudata_blitar.report import render
+
+    with app.flask_app.test_request_context("/"):
+        assert lifecycle.frequency_label("tahunan") == "Tahunan"
+        assert lifecycle.frequency_label("tahunan", "en") == "Yearly"
+        assert lifecycle.frequency_label("") == ""
+        assert our_helpers.satudata_activity_type_label("changed package") == "Dataset diubah"
+        assert our_helpers.satudata_field_type_label("string") == "teks"
+        evidence = render.evidence_labels()
+        assert evidence["quality.indicators.registered_standard"] == \
+            "Dataset terpublikasi yang memakai standar data terdaftar"
+        from ckanext.satudata_blitar.report import compute
+        for item in compute.EPSS:
+            for key in item["evidence"]:
+                assert key in evidence, key
+
+
+def test_public_report_names_its_evidence_not_its_keys(app, world):
+    body = app.get(f"/satudata/laporan/publik?year={dt.date.today().year}").get_data(
+        as_text=True)
+    assert "quality.indicators" not in body and "summary.realisation_rate" not in body
+
+
+def test_activity_filter_and_follow_button_are_translated(app, world):
+    pkg = world["datasets"][lifecycle.PUBLISHED][0]
+    client = browser(app, world["users"]["opd_editor"]["name"], "correct123")
+    body = client.get(f"/dataset/activity/{pkg['name']}").get_data(as_text=True)
+    assert "Changed Package" not in body and "Dataset diubah" in body
+    page = client.get(f"/dataset/{pkg['name']}").get_data(as_text=True)
+    assert re.search(r"</i> Ikuti</a>", page), "the follow button is Indonesian"
+
+
+@pytest.mark.parametrize("path, code, title", [
+    ("/halaman-yang-tidak-ada", 404, "Halaman tidak ditemukan"),
+    ("/en/no-such-page", 404, "Page not found"),
+])
+def test_error_pages_in_the_readers_language(app, world, path, code, title):
+    body = app.get(path, status=code).get_data(as_text=True)
+    assert title in body
+    assert "The requested URL was not found on the server" not in body
+
+
+def test_core_strings_are_indonesian(app, world):
+    pkg = world["datasets"][lifecycle.PUBLISHED][0]
+    client = browser(app, world["users"]["opd_editor"]["name"], "correct123")
+    page = client.get(f"/dataset/{pkg['name']}").get_data(as_text=True)
+    for english in ("Activity Stream", "read more", "License not specified", ">Social<"):
+        assert english not in page, english
+    search = client.get("/dataset/").get_data(as_text=True)
+    for english in (">Formats<", ">Licenses<"):
+        assert english not in search, english
+    groups = client.get("/organization/").get_data(as_text=True)
+    assert "Members" not in groups and "What are Organizations?" not in groups
+    assert "News feed" not in client.get("/dashboard/datasets").get_data(as_text=True)

@@ -22,6 +22,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata_blitar import lifecycle
 from ckanext.satudata_blitar import config
+from ckanext.satudata_blitar import formats
 from ckanext.satudata_blitar import spreadsheets
 
 FORMATS: tuple[str, ...] = ("json", "pdf", "xlsx", "csv")
@@ -73,6 +74,22 @@ def indicator_labels() -> dict[str, str]:
         "updated_on_time": tk._("Published datasets updated on time for their frequency"),
         "data_checks": tk._("Data-standard checks passed"),
     }
+
+
+def evidence_labels() -> dict[str, str]:
+    """Labels of the parts of the document an EPSS indicator takes its evidence from (the
+    document's keys, e.g. ``quality.indicators.registered_standard``)."""
+    labels = {f"quality.indicators.{key}": label for key, label in indicator_labels().items()}
+    labels.update({
+        "quality.data_checks": indicator_labels()["data_checks"],
+        "summary.realisation_rate": tk._("Daftar Data realised (%)"),
+        "opds": tk._("Realisation per OPD"),
+        "published_datasets": tk._("Published datasets"),
+        "timing": tk._("Time per step (working days)"),
+        "quality.returns": tk._("Returns by reason"),
+        "letters": tk._("Validation letters of the year"),
+    })
+    return labels
 
 
 def principle_labels() -> dict[str, str]:
@@ -251,8 +268,10 @@ def sections(document: dict[str, Any], print_limit: Optional[int] = None) -> lis
     epss = Section("epss", tk._("EPSS indicators and their evidence"),
                    [tk._("Code"), tk._("Indicator"), tk._("Evidence in this report")],
                    note=tk._("Evidence only: no EPSS score is computed."))
+    evidence = evidence_labels()
     for e in document["epss"]:
-        epss.rows.append([e["code"], e["name"], ", ".join(e["evidence"])])
+        epss.rows.append([e["code"], e["name"], ", ".join(
+            evidence.get(key, key) for key in e["evidence"])])
     out.append(epss)
 
     if not public:
@@ -260,7 +279,8 @@ def sections(document: dict[str, Any], print_limit: Optional[int] = None) -> lis
                           [tk._("Number"), tk._("Date"), tk._("OPD"), tk._("Subject"),
                            tk._("Signed by"), tk._("Datasets")])
         for x in document["letters"]:
-            letters.rows.append([x["number"], x["letter_date"], x["organization_title"],
+            letters.rows.append([x["number"], formats.format_date(x["letter_date"]),
+                                 x["organization_title"],
                                  x["subject"], f"{x['signatory_name']}, {x['signatory_position']}",
                                  len(x["datasets"])])
         out.append(_condense(letters, 2, print_limit))
@@ -269,8 +289,10 @@ def sections(document: dict[str, Any], print_limit: Optional[int] = None) -> lis
                         [tk._("Title"), tk._("OPD"), tk._("Published on"), tk._("Frequency"),
                          tk._("Daftar Data item"), tk._("Data standard")])
     for d in document["published_datasets"]:
-        published.rows.append([d["title"], d["organization_title"], d["published_at"],
-                               d["frequency"], d["daftar_data_item"], d["standar_data"]])
+        published.rows.append([d["title"], d["organization_title"],
+                               formats.format_date(d["published_at"]),
+                               lifecycle.frequency_label(d["frequency"]),
+                               d["daftar_data_item"], d["standar_data"]])
     out.append(_condense(published, 1, print_limit))
 
     if not public:
@@ -284,7 +306,8 @@ def sections(document: dict[str, Any], print_limit: Optional[int] = None) -> lis
                              [tk._("Date"), tk._("Letter number"), tk._("To"), tk._("Copies"),
                               tk._("Notes")])
         for d in ev["deliveries"]:
-            deliveries.rows.append([d["delivered_date"], d["letter_number"], d["recipient"],
+            deliveries.rows.append([formats.format_date(d["delivered_date"]),
+                                    d["letter_number"], d["recipient"],
                                     d["copies"], d["notes"]])
         out.append(deliveries)
     return out
