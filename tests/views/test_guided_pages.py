@@ -129,3 +129,58 @@ def test_resource_page_hides_internal_fields(app, world):
     assert "Lampiran" in body
     for internal in ("Has views", "Mimetype", "Package id", "Url type", "Position", "State"):
         assert f">{internal}<" not in body, internal
+
+
+# -- Dataset Saya and the queue: paging, search, filters -----------------------------------------
+@pytest.fixture(scope="module")
+def many(world) -> dict[str, Any]:
+    """25 drafts of the OPD (one about 'irigasi'), and 3 submitted datasets of OPD B."""
+    drafts = [factories.Dataset(owner_org=world["org"]["id"], user=world["users"]["opd_editor"],
+                                name=f"draf-panduan-{i:02d}",
+                                title=f"Draf Panduan {i:02d}" + (" Irigasi" if i == 7 else ""))
+              for i in range(25)]
+    submitted = []
+    for i in range(3):
+        pkg = factories.Dataset(owner_org=world["org_b"]["id"], name=f"ajuan-panduan-{i}",
+                                title=f"Ajuan Panduan {i}", **COMPLETE)
+        walk(pkg["id"], lifecycle.SUBMITTED)
+        submitted.append(pkg)
+    return {"drafts": drafts, "submitted": submitted}
+
+
+def _names(body: str) -> set[str]:
+    return set(re.findall(r'data-dataset="([^"]+)"', body))
+
+
+def test_dataset_saya_pages_searches_and_filters(app, world, many):
+    first = _get(app, "/satudata/dataset-saya?state=draft", world, "opd_editor")
+    second = _get(app, "/satudata/dataset-saya?state=draft&page=2", world, "opd_editor")
+    drafts = {p["name"] for p in many["drafts"]}
+    assert len(_names(first) & drafts) == 20
+    assert (_names(first) | _names(second)) >= drafts
+    assert not _names(first) & _names(second)
+    assert 'data-count="' in first and "page=2" in first
+    found = _get(app, "/satudata/dataset-saya?q=irigasi", world, "opd_editor")
+    assert _names(found) == {"draf-panduan-07"}
+    none = _get(app, "/satudata/dataset-saya?state=published&q=draf", world, "opd_editor")
+    assert not _names(none) & drafts
+
+
+@pytest.mark.parametrize("query", ["state=bogus", "page=0", "page=abc", "page=99999999999",
+                                   "opd=opd-guide-b", "q=" + "x" * 300])
+def test_dataset_saya_bad_query_says_why(app, world, many, query):
+    body = _get(app, f"/satudata/dataset-saya?{query}", world, "opd_editor", status=400)
+    assert "satudata-query-problems" in body
+
+
+def test_queue_pages_searches_and_filters_by_opd_and_state(app, world, many):
+    body = _get(app, "/satudata/antrean?opd=opd-guide-b&state=submitted", world, "walidata")
+    assert _names(body) >= {p["name"] for p in many["submitted"]}
+    body = _get(app, "/satudata/antrean?q=ajuan+panduan+1", world, "walidata")
+    assert "ajuan-panduan-1" in _names(body) and "ajuan-panduan-0" not in _names(body)
+    body = _get(app, "/satudata/antrean?opd=opd-guide", world, "walidata")
+    assert not _names(body) & {p["name"] for p in many["submitted"]}
+    for query in ("state=draft", "page=-1", "opd=tidak-ada"):
+        body = _get(app, f"/satudata/antrean?{query}", world, "walidata", status=400)
+        assert "satudata-query-problems" in body
+    _get(app, "/satudata/antrean?q=x", world, "opd_editor", status=403)

@@ -176,6 +176,31 @@ def queue_list() -> Schema:
     return _schema()
 
 
+#: rows per page of Dataset Saya and the Walidata queue
+LIST_PAGE_SIZE = 20
+
+
+def _list_query(states: tuple[str, ...]) -> Schema:
+    """Query parameters of a dataset list page: search words, a state, an OPD, the page."""
+    return _schema(
+        q=_optional(_text(200)),
+        state=_optional(v.satudata_choice(states, tk._(
+            "There is no state \"{value}\" here. Choose one of: {choices}."))),
+        opd=_optional(v.satudata_text(v.ID_LENGTH)),
+        page=_optional(v.satudata_int(1, 100_000)),
+    )
+
+
+def my_datasets_query() -> Schema:
+    """``/satudata/dataset-saya?q=&state=&opd=&page=``"""
+    return _list_query(lifecycle.STATES)
+
+
+def queue_query() -> Schema:
+    """``/satudata/antrean?q=&state=&opd=&page=``"""
+    return _list_query((lifecycle.SUBMITTED, lifecycle.VALIDATED))
+
+
 def audit_export() -> Schema:
     return _schema(
         owner_org=_optional(v.satudata_id),

@@ -20,6 +20,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.satudata_blitar import lifecycle, workdays
+from ckanext.satudata_blitar.logic import schema
 from ckanext.satudata_blitar.views import data as d
 
 workflow = Blueprint("satudata_workflow", __name__, url_prefix="/satudata")
@@ -49,6 +50,37 @@ def _form_data() -> dict[str, Any]:
     return {k: v for k, v in tk.request.form.items() if k != "_csrf_token"}
 
 
+def _list_query(schema_func: Any) -> tuple[dict[str, Any], list[str]]:
+    """The page's query parameters checked by ``schema_func`` (logic/schema.py): the valid
+    ones, and a plain message for each bad one (the page then shows everything that one
+    would have filtered, and says why)."""
+    raw = {k: v for k, v in tk.request.args.items()}
+    data, errors = tk.navl_validate(raw, schema_func(), d.context())
+    names = {"q": tk._("Search"), "state": tk._("State"), "opd": tk._("OPD"),
+             "page": tk._("Page")}
+    messages = []
+    for field, problems in errors.items():
+        data.pop(field, None)
+        messages.extend(f"{names.get(field, field)}: {msg}" for msg in problems)
+    return data, messages
+
+
+def _matches(words: str, *texts: Optional[str]) -> bool:
+    """Every search word appears in one of ``texts`` (case-insensitive)."""
+    haystack = " ".join(t for t in texts if t).lower()
+    return all(word in haystack for word in words.lower().split())
+
+
+def _page(items: list[Any], query: dict[str, Any], endpoint: str) -> Any:
+    """One page of ``items`` (CKAN's pager), its links keeping the query."""
+    from ckan.lib.pagination import Page
+
+    params = {k: v for k, v in query.items() if k != "page" and v not in (None, "")}
+    return Page(collection=items, page=query.get("page") or 1,
+                items_per_page=schema.LIST_PAGE_SIZE,
+                url=lambda page, **_: tk.h.url_for(endpoint, page=page, **params))
+
+
 # -- Dataset Saya ---------------------------------------------------------------------------------
 def my_datasets() -> Any:
     """The OPD's datasets by state: returned ones with the reason, failing checks, deadlines,
@@ -61,36 +93,55 @@ def my_datasets() -> Any:
         return tk.abort(403, tk._("Dataset Saya is for the staff of an OPD (members of an "
                                   "organization). Ask the portal administrator to add you "
                                   "to your OPD."))
-    selected = tk.request.args.get("opd") or ""
+    query, problems = _list_query(schema.my_datasets_query)
+    selected = query.get("opd") or ""
     if selected and selected not in {o["name"] for o in orgs}:
-        selected = ""
+        problems.append(tk._("You are not a member of an OPD named \"{name}\": the datasets "
+                             "of all your OPDs are shown.").format(name=selected))
+        selected = query["opd"] = ""
     deadlines = d.deadlines_by_dataset()
-    groups: dict[str, list[dict[str, Any]]] = {s: [] for s in d.STATE_ORDER}
+    counts: dict[str, int] = {s: 0 for s in d.STATE_ORDER}
+    found: list[dict[str, Any]] = []
+    overdue = 0
     for org in orgs:
         if selected and org["name"] != selected:
             continue
         for pkg in d.opd_datasets(org["id"]):
+            if query.get("q") and not _matches(query["q"], pkg.get("title"), pkg.get("name")):
+                continue
             status = d.status_of(pkg["id"])
             if status is None:
                 continue
-            entry: dict[str, Any] = {"pkg": pkg, "org": org, "status": status,
-                                     "deadline": deadlines.get(pkg["id"])}
-            if status["state"] == lifecycle.DRAFT:
-                entry["reason"] = d.last_reason(d.history(pkg["id"])) if status["returned"] \
-                    else None
-                entry["problems"] = d.submit_problems(pkg)
-                entry["checks"] = [c for c in d.resource_checks(pkg) if c["status"] != "passed"]
-            withdrawn = bool(entry.get("reason") and entry["reason"]["transition"] == "withdraw")
-            entry["badge"] = d.badge(status["state"], status["returned"], withdrawn)
-            entry["actions"] = d.actions_for(status, pkg["name"])
-            groups.setdefault(status["state"], []).append(entry)
-    overdue = sum(1 for items in groups.values() for e in items
-                  if e["deadline"] and e["deadline"].get("overdue"))
-    sections = [{"state": s, "label": lifecycle.state_label(s), "entries": groups.get(s, [])}
-                for s in d.STATE_ORDER]
-    return tk.render("satudata/workflow/my_datasets.html", {
+            deadline = deadlines.get(pkg["id"])
+            overdue += bool(deadline and deadline.get("overdue"))
+            counts[status["state"]] = counts.get(status["state"], 0) + 1
+            if query.get("state") and status["state"] != query["state"]:
+                continue
+            found.append({"pkg": pkg, "org": org, "status": status, "deadline": deadline})
+    order = {s: i for i, s in enumerate(d.STATE_ORDER)}
+    found.sort(key=lambda e: order.get(e["status"]["state"], len(order)))
+    page = _page(found, query, "satudata_workflow.my_datasets")
+    groups: dict[str, list[dict[str, Any]]] = {s: [] for s in d.STATE_ORDER}
+    for entry in page.items:  # the details only for the datasets on this page
+        pkg, status = entry["pkg"], entry["status"]
+        if status["state"] == lifecycle.DRAFT:
+            entry["reason"] = d.last_reason(d.history(pkg["id"])) if status["returned"] \
+                else None
+            entry["problems"] = d.submit_problems(pkg)
+            entry["checks"] = [c for c in d.resource_checks(pkg) if c["status"] != "passed"]
+        withdrawn = bool(entry.get("reason") and entry["reason"]["transition"] == "withdraw")
+        entry["badge"] = d.badge(status["state"], status["returned"], withdrawn)
+        entry["actions"] = d.actions_for(status, pkg["name"])
+        groups.setdefault(status["state"], []).append(entry)
+    sections = [{"state": s, "label": lifecycle.state_label(s), "entries": groups.get(s, []),
+                 "total": counts.get(s, 0)}
+                for s in d.STATE_ORDER if not query.get("state") or s == query["state"]]
+    body = tk.render("satudata/workflow/my_datasets.html", {
         "sections": sections, "orgs": orgs, "selected": selected, "overdue": overdue,
+        "query": query, "problems": problems, "page": page,
+        "states": [(s, lifecycle.state_label(s)) for s in d.STATE_ORDER],
     })
+    return (body, 400) if problems else body
 
 
 # -- Walidata queue -------------------------------------------------------------------------------
@@ -101,26 +152,38 @@ def queue() -> Any:
         return login
     if lifecycle.WALIDATA not in _roles() and not _is_sysadmin():
         return tk.abort(403, tk._("The review queue is for the Walidata."))
+    query, problems = _list_query(schema.queue_query)
     items = tk.get_action("satudata_queue_list")(d.context(), {})
     orgs = {o["id"]: o for o in d.organizations()}
-    opd = tk.request.args.get("opd") or ""
-    state = tk.request.args.get("state") or ""
-    rows = []
+    opd = query.get("opd") or ""
+    if opd and opd not in {o["name"] for o in orgs.values()}:
+        problems.append(tk._("There is no OPD named \"{name}\": every OPD is shown.")
+                        .format(name=opd))
+        opd = query["opd"] = ""
+    state = query.get("state") or ""
+    matching = []
     for item in items:
         org = orgs.get(item["owner_org"]) or {}
         if opd and org.get("name") != opd:
             continue
         if state and item["state"] != state:
             continue
-        rows.append(dict(item, org=org, badge=d.badge(item["state"], item.get("returned")),
-                         actions=d.actions_for(item, item["name"])))
-    return tk.render("satudata/workflow/queue.html", {
+        if query.get("q") and not _matches(query["q"], item.get("title"), item.get("name"),
+                                           org.get("title")):
+            continue
+        matching.append((item, org))
+    page = _page(matching, query, "satudata_workflow.queue")
+    rows = [dict(item, org=org, badge=d.badge(item["state"], item.get("returned")),
+                 actions=d.actions_for(item, item["name"])) for item, org in page.items]
+    body = tk.render("satudata/workflow/queue.html", {
         "rows": rows, "orgs": sorted(orgs.values(), key=lambda o: o.get("title") or o["name"]),
         "opd": opd, "state": state, "review_days": workdays.step_days("verification"),
         "states": [(s, lifecycle.state_label(s)) for s in (lifecycle.SUBMITTED,
                                                            lifecycle.VALIDATED)],
-        "overdue": sum(1 for r in rows if r.get("overdue")),
+        "overdue": sum(1 for item, _ in matching if item.get("overdue")),
+        "query": query, "problems": problems, "page": page, "total": len(matching),
     })
+    return (body, 400) if problems else body
 
 
 # -- transitions ----------------------------------------------------------------------------------
