@@ -132,8 +132,25 @@ def test_stop_ends_the_portal_and_its_worker_started_by_up(scratch):
                 time.sleep(1)
         pids = {f.stem: int(f.read_text()) for f in home.glob("*-*.pid")}
         assert set(pids) == {f"ckan-{http_port}", f"worker-{http_port}"}
-        for pid in pids.values():  # the recorded pids are the ckan processes themselves
-            assert "ckan" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        def cmdline(pid: int) -> str:
+            try:
+                return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            except OSError:  # already gone
+                return ""
+
+        # the recorded pids are gunicorn's master and the job worker's supervising loop,
+        # whose child is the ckan job worker itself
+        assert "gunicorn" in cmdline(pids[f"ckan-{http_port}"])
+        sup = pids[f"worker-{http_port}"]
+        deadline = time.monotonic() + 60
+        while True:  # the loop first puts back unfinished checks, then starts the worker
+            workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(sup)], text=True,
+                                                      capture_output=True).stdout.split()]
+            if any("jobs\0worker" in cmdline(p) for p in workers):
+                break
+            assert time.monotonic() < deadline, workers
+            time.sleep(0.2)
+        pids.update({f"job-worker-{p}": p for p in workers})
 
         stopped = _run(env, "stop")
         assert stopped.returncode == 0, stopped.stderr

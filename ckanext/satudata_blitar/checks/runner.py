@@ -290,9 +290,15 @@ def requeue_unfinished() -> list[str]:
             .order_by(ResourceCheck.requested).all())
     model.Session.rollback()
     done = []
+    from redis.exceptions import RedisError
+
     for resource_id, job_id in rows:
-        if _job_in_hand(job_id):
-            continue
+        try:
+            if _job_in_hand(job_id):
+                continue
+        except RedisError as error:  # no queue to look at or to put the check into
+            log.warning("Redis unreachable (%s): data checks are put back later", error)
+            break
         try:
             schedule(resource_id)
         except Exception:  # noqa: BLE001 - one bad resource must not stop the others
