@@ -1,4 +1,6 @@
 """Shared fixtures. CKAN's own pytest plugin (``--ckan-ini=test.ini``) provides the rest."""
+import os
+
 import pytest
 import sqlalchemy as sa
 
@@ -31,3 +33,19 @@ def clean_db(reset_db, migrate_db_for):
     migrate_db_for("activity")
     migrate_db_for("satudata_blitar")
     migrate_db_for("satudata_search")
+
+
+# -- Solr contract suite (`bin/satudata test-solr`, deploy/README.md "Beyond one machine") ------
+SOLR_URL = os.environ.get("SOLR_URL")
+if SOLR_URL:
+    @pytest.fixture(autouse=True)
+    def _solr_instead_of_satudata_search(ckan_config, monkeypatch):
+        """With ``SOLR_URL`` set, every test runs on CKAN's own Solr backend: ``satudata_search``
+        is dropped from whatever plugin list the test (or its ``ckan_config`` mark) asks for,
+        before ``with_plugins`` loads the list."""
+        plugins = ckan_config.get("ckan.plugins") or []
+        if isinstance(plugins, str):
+            plugins = plugins.split()
+        monkeypatch.setitem(ckan_config, "ckan.plugins",
+                            " ".join(p for p in plugins if p != "satudata_search"))
+        monkeypatch.setitem(ckan_config, "solr_url", SOLR_URL)
