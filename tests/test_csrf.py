@@ -175,7 +175,22 @@ CASES: dict[tuple[str, str], Callable[[dict[str, Any]], Form]] = {
         "penyerahan", "satudata_blitar_report_delivery", delivered_date="2026-01-20",
         letter_number="000.5/9/410.csrf/2026", recipient="Wali Kota Blitar", copies="1"),
     ("satudata_standards.standard_new", "standard"): _standard,
+    ("satudata_notices.mark_read", "all"): lambda w: _notices_read(w),
+    ("satudata_notices.preferences", "digest"): lambda w: Form(
+        "/satudata/notices/preferences", "/satudata/notices/preferences", "opd_editor",
+        lambda: {"mode": "digest", "lang": "en"},
+        lambda: _count("satudata_blitar_notify_pref WHERE mode = 'digest'")),
 }
+
+
+def _notices_read(world: dict[str, Any]) -> Form:
+    """A submitted dataset told the Walidata (a notice); the Walidata marks all as read."""
+    make_dataset(world, lifecycle.SUBMITTED)
+    walidata = world["users"]["walidata"]["id"]
+    return Form("/satudata/notices/read", "/satudata/notices", "walidata",
+                lambda: {"all": "true"},
+                lambda: _count("satudata_blitar_notice WHERE user_id = :u AND read_at IS NULL",
+                               u=walidata))
 
 
 def _our_blueprints(flask_app: Any) -> dict[str, Any]:

@@ -602,6 +602,10 @@ def _route_probes(world) -> dict[str, list[str]]:
         "/standar-data/<name>/template.<fmt>": [
             f"/standar-data/penduduk-kelurahan-jenis-kelamin/template.{f}"
             for f in ("csv", "xlsx")],
+        # notifications: each user's own notices only (insiders got some for every dataset)
+        "/satudata/notices": ["/satudata/notices"],
+        "/satudata/notices/preferences": ["/satudata/notices/preferences"],
+        "/satudata/notices/mail-log": ["/satudata/notices/mail-log"],
     }
     for kind, query in api_util.items():
         path = f"util/{kind}autocomplete" if kind.endswith("_") else f"util/{kind}/autocomplete"
@@ -695,6 +699,7 @@ WRITES_WITHOUT_DATASETS: dict[str, str] = {
     "satudata_standard_create": "Walidata; a Table Schema",
     "satudata_role_assign": "sysadmins; a user and a role", "satudata_role_revoke": "the same",
     "package_create": "chained core action; creates a dataset of the caller's own OPD",
+    "satudata_notify_preference_update": "the caller's own choice: a mode and a language",
 }
 
 
@@ -750,6 +755,10 @@ def _action_probes(world) -> dict[str, list[dict[str, Any]]]:
         "satudata_validation_letter_update": [{"id": i, "datasets": [d["id"] for d in ds]}
                                               for i in world["letters"]],
         "member_list": [{"id": "lc-group", "object_type": "package"}, {"id": "opd-a"}],
+        "satudata_notice_list": [{}, {"unread_only": True}, {"limit": 200}],
+        "satudata_notice_mark_read": [{"all": False, "id": "x"}, {"all": True}],
+        "satudata_notify_preference_show": [{}],
+        "satudata_mail_log_list": [{}, {"status": "sent"}, {"limit": 200}],
     }
     probes.update(_core_probes(world))
     transitions = {"submit": {}, "verify": {}, "return": transition_params("return"),
@@ -919,6 +928,8 @@ ENTITLED: list[tuple[str, Callable[[dict], Any], frozenset[str]]] = [
                                                               "withdrawn"})),
     ("opd_editor", lambda w: "/organization/opd-a", _ALL),
     ("walidata", lambda w: "/dataset/?q=rahasiaku", _ALL),
+    # every hand-off told the Walidata of what it must act on (the draft was never submitted)
+    ("walidata", lambda w: "/satudata/notices", _ALL - {"draft"}),
 ]
 
 

@@ -60,6 +60,8 @@ KINDS = {
     "signatory_acting": "choice", "event": "choices", "events": "choices",
     "signatory_nip": "nip", "datasets": "ids", "items": "records", "upload": "upload",
     "schema": "json",
+    "unread_only": "bool", "mode": "choice", "lang": "choice", "status": "choice",
+    "version": "int",
 }
 
 #: malformed for every field, whatever its kind (name → value)
@@ -187,6 +189,8 @@ def _well_formed(world: dict[str, Any], action: str) -> dict[str, Any]:
         "format": "csv", "signatory_acting": "plt", "event": "published", "events": "withdrawn",
         "signatory_nip": "198001012005011001", "datasets": [world["dataset"]["id"]],
         "items": [], "schema": "{}",
+        "unread_only": False, "mode": "digest", "lang": "en", "status": "sent",
+        "version": 1,
     }
     return {field: values[field] for field in _fields(action) if field != "upload"}
 

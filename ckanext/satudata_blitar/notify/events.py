@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -121,13 +121,15 @@ def recipients(event: str, *, org_id: Optional[str], pkg: Optional[model.Package
     return out
 
 
-def visible(user: model.User, notice: Notice) -> bool:
-    """May ``user`` read this notice now (its dataset, if any, is one the user may see)?"""
+def visible(user: model.User, notice: Notice,
+            can_see: Optional[Callable[[model.Package], bool]] = None) -> bool:
+    """May ``user`` read this notice now (its dataset, if any, is one the user may see:
+    ``permissions.dataset_reader``, which ``can_see`` is when given)?"""
     if notice.package_id:
         pkg = model.Package.get(notice.package_id)
         if pkg is None or pkg.state == "deleted":
             return False
-        return permissions.permission_read_dataset(user, pkg)[0]
+        return (can_see or permissions.dataset_reader(user))(pkg)
     return True
 
 
@@ -136,8 +138,9 @@ def visible_notices(user: model.User, unread_only: bool = False) -> list[Notice]
     query = model.Session.query(Notice).filter(Notice.user_id == user.id)
     if unread_only:
         query = query.filter(Notice.read_at.is_(None))
+    can_see = permissions.dataset_reader(user)
     return [n for n in query.order_by(Notice.created_at.desc(), Notice.id)
-            if visible(user, n)]
+            if visible(user, n, can_see)]
 
 
 def unread_count(user: model.User) -> int:
