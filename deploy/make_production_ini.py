@@ -24,6 +24,10 @@ PLUGINS = ("activity scheming_datasets satudata_blitar satudata_search dcat "
 #: core options set to the portal's values; None: a secret, left out; "DEFAULT": CKAN's default
 CORE = {
     "SECRET_KEY": None,
+    # derived from SECRET_KEY by default; written out they would not load without it
+    "WTF_CSRF_SECRET_KEY": "DEFAULT",
+    "api_token.jwt.encode.secret": "DEFAULT",
+    "api_token.jwt.decode.secret": "DEFAULT",
     "SESSION_COOKIE_SECURE": "true",
     "REMEMBER_COOKIE_SECURE": "true",
     "sqlalchemy.url": "postgresql://satudata@127.0.0.1:5432/satudata",
