@@ -599,6 +599,7 @@ def _route_probes(world) -> dict[str, list[str]]:
         "/satudata/changes.atom": ["/satudata/changes.atom?limit=1000"],
         "/standar-data": ["/standar-data"], "/standar-data/baru": ["/standar-data/baru"],
         "/standar-data/<name>": ["/standar-data/penduduk-kelurahan-jenis-kelamin"],
+        "/standar-data/referensi/kode-wilayah": ["/standar-data/referensi/kode-wilayah"],
         "/standar-data/<name>/template.<fmt>": [
             f"/standar-data/penduduk-kelurahan-jenis-kelamin/template.{f}"
             for f in ("csv", "xlsx")],

@@ -184,3 +184,26 @@ def test_queue_pages_searches_and_filters_by_opd_and_state(app, world, many):
         body = _get(app, f"/satudata/antrean?{query}", world, "walidata", status=400)
         assert "satudata-query-problems" in body
     _get(app, "/satudata/antrean?q=x", world, "opd_editor", status=403)
+
+
+# -- errors that help ----------------------------------------------------------------------------
+@pytest.mark.parametrize("typed, meant", [
+    ("3572.03", "35.72.03"), ("35.7203", "35.72.03"), ("357202", "35.72.02"),
+    ("35.72.01.1010", "35.72.01.1001"), ("35.72.9", None), ("99.99", None)])
+def test_area_code_error_suggests_the_nearest_valid_code(typed, meant):
+    from ckanext.satudata_blitar.checks import messages
+    from ckanext.satudata_blitar.checks.reference import load_reference
+
+    assert load_reference().nearest(typed) == meant
+    issue = messages.issue("area-code-unknown", row=3, column="kode_wilayah", value=typed,
+                           region="Kota Blitar", example="35.72.01.1001",
+                           **({"suggestion": meant} if meant else {}))
+    text = messages.render(issue, gettext=lambda s: s)
+    assert (f"Did you mean {meant}?" in text) == bool(meant)
+
+
+def test_reference_list_of_area_codes_is_public_and_linked(app, world):
+    body = _get(app, "/standar-data/referensi/kode-wilayah", world, "anonymous")
+    assert "35.72.03" in body and "3572020001" in body
+    assert "/standar-data/referensi/kode-wilayah" in _get(app, "/standar-data", world,
+                                                          "anonymous")

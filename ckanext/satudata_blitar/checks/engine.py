@@ -619,10 +619,12 @@ class _RowChecks:
             self._known[code] = found
         area, system = found
         if area is None:
+            near = self.reference.nearest(code, self.area_level)
+            extra = {"suggestion": near} if near else {}
             state.add(m.issue("area-code-unknown", row=number, column=self.area_field,
                               value=value, region=state.region,
                               example=self.reference.example(code, state.area_system or system,
-                                                             self.area_level)))
+                                                             self.area_level), **extra))
             return
         if state.area_system is None:
             state.area_system, self.system_row = system, number

@@ -25,6 +25,10 @@ TEMPLATES: dict[str, str] = {
     # area codes
     "area-code-unknown": N_("'%(value)s' is not an area code of %(region)s. Use a code from "
                             "the reference list, for example %(example)s."),
+    # the same issue when the mistyped code clearly means one area (reference.nearest)
+    "area-code-unknown-near": N_("'%(value)s' is not an area code of %(region)s. Did you mean "
+                                 "%(suggestion)s? All codes are in the reference list of area "
+                                 "codes."),
     "area-code-mixed": N_("'%(value)s' is a %(system)s code, but this file uses %(file_system)s "
                           "codes (first in row %(first_row)s). Do not mix the two systems: write "
                           "every code as a %(file_system)s code, for example %(example)s."),
@@ -183,7 +187,10 @@ def render(item: dict[str, Any], gettext: Optional[Callable[[str], str]] = None)
     params.setdefault("value", item.get("value", ""))
     params["row"] = item.get("row", "")
     params["column"] = item.get("column", "")
-    template = TEMPLATES.get(item.get("code", ""), TEMPLATES["frictionless"])
+    code = item.get("code", "")
+    if code == "area-code-unknown" and params.get("suggestion"):
+        code = "area-code-unknown-near"
+    template = TEMPLATES.get(code, TEMPLATES["frictionless"])
     params.setdefault("note", item.get("code", ""))
     try:
         body = gettext(template) % params

@@ -60,6 +60,25 @@ class AreaReference:
         best = max(codes, key=lambda c: (_common_prefix(c, code.strip()), -len(c)))
         return best
 
+    def nearest(self, code: str, level: Optional[str] = None) -> Optional[str]:
+        """The valid Kemendagri code a mistyped ``code`` most likely means, or ``None``.
+
+        The digits are compared, so misplaced or missing dots (``3572.03`` → ``35.72.03``)
+        and BPS digits for a Kemendagri code find their area; else the one code of as many
+        digits that differs by one changed or swapped digit (``35.72.01.1010`` →
+        ``35.72.01.1001``)."""
+        digits = "".join(ch for ch in code if ch.isdigit())
+        if not digits:
+            return None
+        areas = [a for a in self.areas if level in (None, "any", a.level)] or self.areas
+        for area in areas:
+            if digits in (area.kemendagri.replace(".", ""), area.bps):
+                return area.kemendagri
+        close = [a.kemendagri for a in areas
+                 if len(a.kemendagri.replace(".", "")) == len(digits)
+                 and _within_one_edit(digits, a.kemendagri.replace(".", ""))]
+        return close[0] if len(close) == 1 else None
+
     def choices(self) -> list[dict[str, str]]:
         """Kemendagri codes as scheming choices (value, label)."""
         out = []
@@ -76,6 +95,21 @@ def _common_prefix(a: str, b: str) -> int:
             break
         n += 1
     return n
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by changing, adding, removing or swapping one character."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i, (x, y) in enumerate(zip(short, long_)) if x != y), len(short))
+    return short[i:] == long_[i + 1:]
 
 
 def guess_system(code: str) -> Optional[str]:

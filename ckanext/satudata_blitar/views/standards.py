@@ -70,6 +70,14 @@ def standard_template(name: str, fmt: str) -> Response:
         "Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
+def area_codes() -> str:
+    """The reference list of the region's area codes (Kemendagri and BPS), static public
+    data shipped with the package (schemas/reference): what the area-code check accepts."""
+    from ckanext.satudata_blitar.checks.reference import load_reference
+
+    return tk.render("satudata/standards/area_codes.html", {"areas": load_reference().areas})
+
+
 def resource_check(id: str, resource_id: str) -> str:
     """Full report of the data-standard check of a resource."""
     try:
@@ -88,6 +96,7 @@ def resource_check(id: str, resource_id: str) -> str:
 
 standards.add_url_rule("/standar-data", view_func=standard_list)
 standards.add_url_rule("/standar-data/baru", view_func=standard_new, methods=["GET", "POST"])
+standards.add_url_rule("/standar-data/referensi/kode-wilayah", view_func=area_codes)
 standards.add_url_rule("/standar-data/<name>", view_func=standard_read)
 standards.add_url_rule("/standar-data/<name>/template.<fmt>", view_func=standard_template)
 standards.add_url_rule("/dataset/<id>/resource/<resource_id>/pemeriksaan", view_func=resource_check)
