@@ -75,7 +75,9 @@ def dataset_deadlines(rows: Iterable[tuple[str, str, Optional[dt.datetime]]],
 
 
 # -- the deadline list -----------------------------------------------------------------------
-def _entry(kind: str, due: Optional[dt.date], on: dt.date, **values: Any) -> dict[str, Any]:
+def kind_label(kind: str) -> str:
+    """What is to be done for a deadline of ``kind``, in the current language (the deadline
+    list and the daily digest)."""
     labels = {
         "verification": tk._("Verify the dataset"),
         "publication": tk._("Publish the validated dataset"),
@@ -86,7 +88,11 @@ def _entry(kind: str, due: Optional[dt.date], on: dt.date, **values: Any) -> dic
         "daftar_data_missing": tk._("Draft this year's Daftar Data"),
         "statement": tk._("Submit the availability statement"),
     }
-    out = {"kind": kind, "label": labels.get(kind, kind),
+    return labels.get(kind, kind)
+
+
+def _entry(kind: str, due: Optional[dt.date], on: dt.date, **values: Any) -> dict[str, Any]:
+    out = {"kind": kind, "label": kind_label(kind),
            "due": due.isoformat() if due else None,
            "overdue": workdays.is_overdue(due, on),
            "working_days_left": workdays.days_left(due, on)}

@@ -44,9 +44,9 @@ def test_badge_and_notice_list_follow_submit_return_resubmit(page: Page) -> None
     # the producer reads the demo's return notice, marks everything read: the bell shows 0
     _login(page, PRODUCER)
     assert _unread(page) >= 1
-    first = page.locator(".satudata-notice").first
-    expect(first).to_contain_text(TITLE)
-    expect(first).to_contain_text("Dikembalikan ke draf")
+    returned = page.locator(".satudata-notice[data-event='return']", has_text=TITLE)
+    expect(returned).to_contain_text(f"Dikembalikan ke draf: {TITLE}")
+    expect(returned).to_contain_text("APS kelompok umur 16-18")  # the demo's reason
     page.get_by_role("button", name="Tandai semua sudah dibaca").click()
     assert _unread(page) == 0
     expect(page.locator(".satudata-notice-unread")).to_have_count(0)

@@ -219,6 +219,7 @@ def test_digest_on_fixed_dates_across_idul_fitri_and_escalation_once(world, smtp
     assert "walidata" in got and "plain" not in got and "other_opd" not in got
     assert "Angka Kematian Ibu" in got["walidata"][0].text
     assert "27 Maret 2026" in got["walidata"][0].text
+    assert "Verifikasi dataset: Angka Kematian Ibu" in got["walidata"][0].text  # in Indonesian
     assert "Angka Kematian Ibu" not in "".join(m.text for m in got.get("opd_admin", []))
 
     # escalation: overdue by 2 working days on 31 March (not yet), 3 on 1 April, once

@@ -17,7 +17,7 @@ from typing import Any, Iterator, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar import config, formats, lifecycle
+from ckanext.satudata_blitar import config, deadlines, formats, lifecycle
 from ckanext.satudata_blitar.model.notify import Notice, NotifyPreference
 from ckanext.satudata_blitar.notify import events
 
@@ -225,7 +225,7 @@ def digest_item(entry: dict[str, Any], lang: str) -> str:
             days=-(left or 0), date=due)
     else:
         when = tk._("due {date}, {days} working days left").format(date=due, days=left)
-    return f"{entry.get('label')}: {name} — {when}"
+    return f"{deadlines.kind_label(entry.get('kind') or '')}: {name} — {when}"
 
 
 def digest_mail(user: model.User, payload: dict[str, Any], lang: str) -> tuple[str, str, str]:
