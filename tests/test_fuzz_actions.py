@@ -111,6 +111,7 @@ KINDS = {
     "signatory_acting": "choice", "event": "choices", "events": "choices",
     "signatory_nip": "nip", "datasets": "ids", "items": "records", "upload": "upload",
     "schema": "json",
+    "unread_only": "bool", "mode": "choice", "lang": "choice", "status": "choice",
 }
 
 # -- malformed values --------------------------------------------------------------------------
