@@ -129,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     with open(os.path.join(HERE, "results", "checks_100k.json"), "w") as f:
         json.dump(results, f, indent=2)
     print(json.dumps(results, indent=2))
-    return 0
+    over = [k for k in ("ratio_cli", "ratio_api") if results[k] > results["target"]]
+    if over:
+        print(f"OVER TARGET (≤ {results['target']}×): {', '.join(over)}")
+    return 1 if over else 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Benchmark of the annual report: a year with 10,000 datasets and 50,000 transitions.
+"""Benchmark of the annual report: a year with 10,000 datasets and 50,000 transitions, in a
+database holding five years of audit history (2021–2025).
 
 Targets: the JSON document in ≤ 2 s, the PDF in ≤ 5 s, on the 2-core machine.
 
@@ -9,6 +10,8 @@ Run it through the test harness, on a database of its own (it is wiped)::
 
 Options (environment): ``REPORT_BENCH_DATASETS`` (default 10000),
 ``REPORT_BENCH_TRANSITIONS`` (default 50000), ``REPORT_BENCH_RUNS`` (default 5),
+``REPORT_BENCH_PAST_DATASETS`` (default 2500 a year, created and walked through the lifecycle
+in each of 2021–2024, so the report of 2025 runs over five years of history),
 ``REPORT_BENCH_KEEP=1`` (reuse a database loaded by an earlier run),
 ``REPORT_BENCH_PROFILE=1`` (print a profile of one ``compute.build``).
 
@@ -16,7 +19,10 @@ The year is bulk-inserted with SQL into the real tables (CKAN's ``package``,
 ``package_extra``, ``resource``, the lifecycle's status and audit tables, the Daftar Data,
 statements, validation letters, data checks): 40 OPDs, 1,000 Daftar Data items, every dataset
 created in 2025 and walked through the lifecycle with returns, withdrawals and datasets still
-on the way at year end. Timed: ``compute.build`` (the JSON document, median of the runs),
+on the way at year end; before it, four earlier years of datasets and their histories. The
+report query must stay bounded to its year: the bench asserts that it reads fewer audit rows
+than the table holds (per dataset only the year and the step still running when it began).
+Timed: ``compute.build`` (the JSON document, median of the runs),
 the JSON serialisation, and each rendering (PDF, XLSX, CSV). Results are printed and written
 to ``bench/results/report-<timestamp>.{json,md}``.
 """
@@ -42,6 +48,8 @@ RUNS = int(os.environ.get("REPORT_BENCH_RUNS", "5"))
 TARGET_JSON_S = 2.0
 TARGET_PDF_S = 5.0
 YEAR = 2025
+PAST_YEARS = (2021, 2022, 2023, 2024)
+PAST_DATASETS = int(os.environ.get("REPORT_BENCH_PAST_DATASETS", "2500"))
 ORGS = 40
 ITEMS = 1000
 STANDARDS = ("penduduk-kelurahan-jenis-kelamin", "fasilitas-kesehatan-kecamatan",
@@ -126,12 +134,19 @@ def _load(session: Any) -> dict[str, Any]:
         if len(longer) > len(histories[i]):
             total += len(longer) - len(histories[i])
             histories[i] = longer
-    for i in range(DATASETS):
+    names = [f"bench-{i:05d}" for i in range(DATASETS)]
+    for year in PAST_YEARS:  # earlier years: their own datasets, walked in their year
+        for j in range(PAST_DATASETS):
+            created = dt.datetime(year, 1, 2) + dt.timedelta(hours=rng.randint(0, 24 * 240))
+            created_at.append(created)
+            histories.append(_walk(rng, created))
+            names.append(f"bench-{year}-{j:05d}")
+    for i in range(len(names)):
         pid, org = _uid(), orgs[i % ORGS]
         created = created_at[i]
         history = histories[i]
         state = history[-1][2] if history else "draft"
-        packages.append({"id": pid, "name": f"bench-{i:05d}", "title": f"Data bench {i}",
+        packages.append({"id": pid, "name": names[i], "title": f"Data bench {i}",
                          "type": "dataset", "state": "active", "private": state != "published",
                          "owner_org": org, "metadata_created": created,
                          "metadata_modified": created, "notes": "Data sektoral.",
@@ -141,12 +156,12 @@ def _load(session: Any) -> dict[str, Any]:
                          "since": history[-1][3] if history else created,
                          "updated_by": "bench", "last_transition":
                              history[-1][0] if history else "create"})
-        audits.append({"id": _uid(), "package_id": pid, "package_name": f"bench-{i:05d}",
+        audits.append({"id": _uid(), "package_id": pid, "package_name": names[i],
                        "owner_org": org, "transition": "create", "from_state": None,
                        "to_state": "draft", "actor_name": "bench", "role": "opd_editor",
                        "timestamp": created, "reason_category": None})
         for transition, src, dst, when in history:
-            audits.append({"id": _uid(), "package_id": pid, "package_name": f"bench-{i:05d}",
+            audits.append({"id": _uid(), "package_id": pid, "package_name": names[i],
                            "owner_org": org, "transition": transition, "from_state": src,
                            "to_state": dst, "actor_name": "bench", "role": "walidata",
                            "timestamp": when,
@@ -199,6 +214,7 @@ def _load(session: Any) -> dict[str, Any]:
     session.execute(sa.text("ANALYZE"))
     session.commit()
     return {"datasets": len(packages), "transitions": len(audits) - len(packages),
+            "datasets_of_the_year": DATASETS,
             "audit_rows": len(audits), "extras": len(extras), "items": ITEMS, "opds": ORGS,
             "letters": len(letters)}
 
@@ -250,6 +266,23 @@ def test_report_benchmark(reset_db, migrate_db_for):
     load_s = time.perf_counter() - t0
     today = dt.date(2026, 11, 25)
 
+    audit_rows, years = model.Session.execute(sa.text(
+        "SELECT count(*), count(DISTINCT extract(year FROM timestamp)) "
+        "FROM satudata_blitar_audit")).one()
+    in_year = model.Session.execute(sa.text(
+        "SELECT count(*) FROM satudata_blitar_audit WHERE timestamp >= :s AND timestamp < :e"),
+        {"s": dt.datetime(YEAR, 1, 1), "e": dt.datetime(YEAR + 1, 1, 1)}).scalar()
+    read: list[int] = []
+    raw = compute._raw
+
+    def counting_raw(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        rows = raw(sql, params)
+        if "satudata_blitar_audit a" in sql:
+            read.append(len(rows))
+        return rows
+
+    compute._raw = counting_raw
+
     def build() -> dict[str, Any]:
         model.Session.remove()
         return compute.build(YEAR, today=today)
@@ -263,6 +296,8 @@ def test_report_benchmark(reset_db, migrate_db_for):
         profile.runcall(build)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
     json_s, document = _median_time(build, RUNS, "json")
+    compute._raw = raw
+    audit_read = read[-1]
     dump_s, _ = _median_time(lambda: compute.canonical_json(document), RUNS)
     digest = compute.document_sha256(document)
     timings: dict[str, float] = {}
@@ -282,6 +317,8 @@ def test_report_benchmark(reset_db, migrate_db_for):
               "xlsx_render_s": round(timings["xlsx"], 3),
               "csv_render_s": round(timings["csv"], 3), "sizes_bytes": sizes,
               "published": document["summary"]["datasets_published"],
+              "audit_rows": audit_rows, "audit_years": years, "audit_rows_in_year": in_year,
+              "audit_rows_read": audit_read,
               "cpu_s": {k: round(v, 3) for k, v in CPU.items()},
               "targets": {"json_s": TARGET_JSON_S, "pdf_s": TARGET_PDF_S},
               "machine": machine,
@@ -290,7 +327,8 @@ def test_report_benchmark(reset_db, migrate_db_for):
         f"Annual report benchmark: {counts['datasets']} datasets, {counts['transitions']} "
         f"transitions (+{counts['datasets']} creations), {counts['opds']} OPDs, "
         f"{counts['items']} Daftar Data items, {counts['letters']} letters; "
-        f"{result['published']} published at year end",
+        f"{result['published']} published at year end; the audit table holds {audit_rows} rows "
+        f"over {years} years, {in_year} of them in {YEAR}; the report read {audit_read}",
         f"{machine['cpus']} CPU(s), load average %.1f %.1f %.1f; median of {RUNS} runs"
         % machine["load_average_1_5_15"], "",
         "| step | wall s | CPU s (this process) | target |", "|---|---:|---:|---:|",
@@ -309,6 +347,11 @@ def test_report_benchmark(reset_db, migrate_db_for):
     for ext, content in (("json", json.dumps(result, indent=2)), ("md", text + "\n")):
         with open(os.path.join(RESULTS, f"report-{stamp}.{ext}"), "w", encoding="utf-8") as f:
             f.write(content)
-    assert counts["datasets"] == DATASETS
+    assert counts["datasets"] >= DATASETS
+    assert years >= 5, f"audit history spans {years} years, not 5"
+    # bounded to the year: the year's rows plus, per dataset, the rows since its last
+    # quiet point before the year (most datasets: one row)
+    assert audit_read <= in_year + 2 * counts["datasets"], text
+    assert audit_read < audit_rows, text
     assert json_s <= TARGET_JSON_S, text
     assert pdf_total <= TARGET_PDF_S, text
