@@ -233,6 +233,16 @@ def test_digest_on_fixed_dates_across_idul_fitri_and_escalation_once(world, smtp
     assert set(got) == {"sekretariat"} and len(got["sekretariat"]) == 1
     assert "Angka Kematian Ibu" in got["sekretariat"][0].subject
 
+    # an OPD step (the validation letter) overdue is copied to the head of the OPD, once
+    with freeze_time(dt.datetime(2026, 3, 30, 2, 0)):
+        _act(world, "walidata", "verify", pkg["id"])
+    _mail(smtp, world)
+    digest.escalate(dt.date(2026, 4, 20))
+    digest.escalate(dt.date(2026, 4, 21))
+    got = _mail(smtp, world)
+    assert set(got) == {"opd_admin"} and len(got["opd_admin"]) == 1
+    assert "Surat validasi OPD" in got["opd_admin"][0].text
+
 
 def _escalated(pkg: dict[str, Any]) -> list[Notice]:
     model.Session.expire_all()
@@ -264,3 +274,72 @@ def test_smtp_down_then_up_retries_without_sending_twice(world, smtp):
     model.Session.expire_all()
     row = model.Session.get(MailLog, row.id)
     assert row.status == "sent" and row.attempts == 2
+
+
+# -- who may call what, and the pages ---------------------------------------------------------
+ACTIONS = ("satudata_notice_list", "satudata_notice_mark_read",
+           "satudata_notify_preference_show", "satudata_notify_preference_update",
+           "satudata_mail_log_list")
+
+
+@pytest.mark.parametrize("who,allowed", [
+    ("anonymous", set()),
+    ("plain", set(ACTIONS) - {"satudata_mail_log_list"}),
+    ("opd_editor", set(ACTIONS) - {"satudata_mail_log_list"}),
+    ("walidata", set(ACTIONS) - {"satudata_mail_log_list"}),
+    ("sysadmin", set(ACTIONS)),
+])
+def test_auth_of_the_notification_actions(world, who, allowed):
+    user = world["name"].get(who)
+    granted = set()
+    for action in ACTIONS:
+        try:
+            helpers.call_auth(action, {"user": user or "", "model": model})
+            granted.add(action)
+        except Exception:  # noqa: BLE001 - NotAuthorized
+            pass
+    assert granted == allowed
+
+
+def test_pages_list_mark_read_and_preferences(app, world, smtp):
+    from sop_support import browser, post_form
+
+    pkg = _dataset(world, "Jumlah Bidan Desa")
+    _act(world, "opd_editor", "submit", pkg["id"])
+    _mail(smtp, world)
+    assert app.get("/satudata/notices").status_code == 403            # anonymous
+    client = browser(app, world["name"]["walidata"], "correct123")
+    page = client.get("/satudata/notices").get_data(as_text=True)
+    assert "Diajukan untuk diperiksa: Jumlah Bidan Desa" in page
+    assert 'class="badge satudata-unread-count"' in page
+    before = helpers.call_action("satudata_notice_list",
+                                 context={"user": world["name"]["walidata"]})["unread"]
+    notice = model.Session.query(Notice).filter(
+        Notice.package_id == pkg["id"], Notice.user_id == world["users"]["walidata"]["id"]).one()
+    done = post_form(client, "/satudata/notices/read",
+                     {"id": notice.id, "next": f"/dataset/{pkg['name']}"}, "/satudata/notices")
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/dataset/{pkg['name']}")
+    after = helpers.call_action("satudata_notice_list",
+                                context={"user": world["name"]["walidata"]})["unread"]
+    assert after == before - 1
+    # another user's notice, or none: not found, never a 500
+    other = model.Session.query(Notice).filter(
+        Notice.user_id != world["users"]["walidata"]["id"]).first()
+    for bad in (other.id, "tidak-ada", "x" * 500):
+        res = post_form(client, "/satudata/notices/read", {"id": bad}, "/satudata/notices")
+        assert res.status_code == 404
+    # preferences: a wrong choice is an error on the form; a right one is saved
+    res = post_form(client, "/satudata/notices/preferences", {"mode": "kadang", "lang": "id"})
+    assert res.status_code == 200 and "kadang" in res.get_data(as_text=True)
+    res = post_form(client, "/satudata/notices/preferences", {"mode": "off", "lang": "en"})
+    assert res.status_code == 302
+    assert helpers.call_action("satudata_notify_preference_show",
+                               context={"user": world["name"]["walidata"]}) == {
+        "mode": "off", "lang": "en"}
+    helpers.call_action("satudata_notify_preference_update",
+                        context={"user": world["name"]["walidata"]}, mode="immediate", lang="id")
+    # the mail log: sysadmins only
+    assert client.get("/satudata/notices/mail-log").status_code == 403
+    admin = browser(app, world["name"]["sysadmin"], "correct123")
+    log_page = admin.get("/satudata/notices/mail-log").get_data(as_text=True)
+    assert "Jumlah Bidan Desa" in log_page and 'data-status="sent"' in log_page
