@@ -175,6 +175,8 @@ CASES: dict[tuple[str, str], Callable[[dict[str, Any]], Form]] = {
         "penyerahan", "satudata_blitar_report_delivery", delivered_date="2026-01-20",
         letter_number="000.5/9/410.csrf/2026", recipient="Wali Kota Blitar", copies="1"),
     ("satudata_standards.standard_new", "standard"): _standard,
+    ("satudata_revisions.start", "revision"): lambda w: _revision_start(w),
+    ("satudata_revisions.discard", "revision"): lambda w: _revision_discard(w),
     ("satudata_notices.mark_read", "all"): lambda w: _notices_read(w),
     ("satudata_notices.preferences", "digest"): lambda w: Form(
         "/satudata/notices/preferences", "/satudata/notices/preferences", "opd_editor",
@@ -191,6 +193,26 @@ def _notices_read(world: dict[str, Any]) -> Form:
                 lambda: {"all": "true"},
                 lambda: _count("satudata_blitar_notice WHERE user_id = :u AND read_at IS NULL",
                                u=walidata))
+
+
+def _revision_start(world: dict[str, Any]) -> Form:
+    """The producer starts a revision of a published dataset (docs/revisions.md)."""
+    dataset = make_dataset(world, lifecycle.PUBLISHED)
+    return Form(f"/dataset/{dataset['name']}/revisi", f"/dataset/{dataset['name']}",
+                "opd_editor", lambda: {},
+                lambda: _count("satudata_blitar_revision WHERE package_id = :p",
+                               p=dataset["id"]))
+
+
+def _revision_discard(world: dict[str, Any]) -> Form:
+    """The producer discards a draft revision."""
+    dataset = make_dataset(world, lifecycle.PUBLISHED)
+    rev = helpers.call_action("satudata_revision_start", context={
+        "user": world["users"]["opd_editor"]["name"]}, id=dataset["id"])
+    return Form(f"/satudata/revisi/{rev['id']}/buang", f"/dataset/{rev['shadow_name']}",
+                "opd_editor", lambda: {},
+                lambda: _count("satudata_blitar_revision WHERE id = :r AND state = 'open'",
+                               r=rev["id"]))
 
 
 def _our_blueprints(flask_app: Any) -> dict[str, Any]:

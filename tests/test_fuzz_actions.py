@@ -110,7 +110,7 @@ KINDS = {
     "role": "choice", "reason_category": "choice", "format": "choice",
     "signatory_acting": "choice", "event": "choices", "events": "choices",
     "signatory_nip": "nip", "datasets": "ids", "items": "records", "upload": "upload",
-    "schema": "json",
+    "schema": "json", "version": "int",
     "unread_only": "bool", "mode": "choice", "lang": "choice", "status": "choice",
 }
 

@@ -208,3 +208,138 @@ def test_who_may_start_a_revision(world, role):
         except tk.NotAuthorized:
             allowed = False
         assert allowed is READ[role], action
+
+
+# -- the diff reviewers see -----------------------------------------------------------------------
+STANDARD = "penduduk-kelurahan-jenis-kelamin"
+
+
+def test_diff_shows_metadata_resources_and_rows_by_key(world):
+    dataset = make_dataset(world, lifecycle.DRAFT, title="Penduduk Diff")
+    upload_csv(dataset["id"], "p.csv", standar_data=STANDARD)
+    upload_csv(dataset["id"], "lama.csv", name="lama")
+    from sop_support import walk, upload
+    walk(dataset["id"], lifecycle.PUBLISHED)
+    main = helpers.call_action("package_show", id=dataset["id"])
+    rev = _as(world, "opd_editor", "satudata_revision_start", id=main["id"])
+    shadow = helpers.call_action("package_show", id=rev["shadow_id"])
+    keyed = next(r for r in shadow["resources"] if r["name"] == "p.csv")
+    dropped = next(r for r in shadow["resources"] if r["name"] == "lama")
+    editor = {"user": world["users"]["opd_editor"]["name"]}
+    # one value changed, one row removed, one row added
+    rows = PASSING_CSV.splitlines()
+    new_csv = b"\n".join([rows[0], rows[1].replace(b"4587,4605,9192", b"4600,4605,9205"),
+                          rows[2], b"35.72.03.1001,Sananwetan,Sananwetan,10,10,20,2025"]) + b"\n"
+    helpers.call_action("resource_update", context=dict(editor), id=keyed["id"],
+                        url="p-2026.csv", name="p.csv", format="CSV", standar_data=STANDARD,
+                        upload=upload(new_csv, "p-2026.csv", "text/csv"))
+    helpers.call_action("resource_delete", context=dict(editor), id=dropped["id"])
+    helpers.call_action("package_patch", context=dict(editor), id=shadow["id"],
+                        notes="Catatan baru.")
+    diff = _as(world, "walidata", "satudata_revision_diff", id=rev["id"])
+    assert {"field": "notes", "published": main["notes"], "revision": "Catatan baru."} \
+        in diff["metadata"]
+    by_action = {r["action"]: r for r in diff["resources"]}
+    replaced = by_action["replace"]
+    assert replaced["published_sha256"] == hashlib.sha256(PASSING_CSV).hexdigest()
+    assert replaced["sha256"] == hashlib.sha256(new_csv).hexdigest()
+    assert replaced["rows"] == {
+        "rows_before": 3, "rows_after": 3, "columns_added": [], "columns_removed": [],
+        "key": ["kode_wilayah", "tahun"], "rows_added": 1, "rows_removed": 1,
+        "rows_changed": 1, "examples_changed": [{"kode_wilayah": "35.72.01.1001",
+                                                 "tahun": "2025"}]}
+    assert by_action["remove"]["published_name"] == "lama"
+    # outsiders and other OPDs see nothing of it
+    for role in ("anonymous", "other_opd"):
+        with pytest.raises(tk.NotAuthorized):
+            _as(world, role, "satudata_revision_diff", id=rev["id"])
+
+
+def test_pages_of_a_revision(app, world):
+    main = _published(world, "Halaman Revisi")
+    editor = world["users"]["opd_editor"]
+    headers = {"Authorization": editor["token"]}
+    page = app.get(f"/dataset/{main['name']}", headers=headers)
+    assert "satudata-revision-start" in page.body
+    assert "satudata-revision-start" not in app.get(f"/dataset/{main['name']}").body
+    rev = _as(world, "opd_editor", "satudata_revision_start", id=main["id"])
+    page = app.get(f"/dataset/{main['name']}", headers=headers)
+    assert "satudata-revision-pending" in page.body and "satudata-revision-start" not in page.body
+    shadow = app.get(f"/dataset/{rev['shadow_name']}", headers=headers)
+    assert "satudata-revision-diff" in shadow.body and "satudata-revision-discard" in shadow.body
+    diff = app.get(f"/satudata/revisi/{rev['id']}", headers=headers)
+    assert diff.status_code == 200 and "satudata-diff-keep" in diff.body
+    versions = app.get(f"/dataset/{main['name']}/versi", headers=headers)
+    assert versions.status_code == 200 and versions.body.count('class="satudata-version"') == 1
+    resource = main["resources"][0]
+    got = app.get(f"/dataset/{main['name']}/versi/1/resource/{resource['id']}", headers=headers)
+    assert got.status_code == 200 and got.data == PASSING_CSV
+    for url in (f"/satudata/revisi/{rev['id']}", f"/dataset/{main['name']}/versi",
+                f"/dataset/{main['name']}/versi/1/resource/{resource['id']}",
+                f"/dataset/{main['name']}/versi/x/resource/{resource['id']}",
+                "/satudata/revisi/%00", f"/dataset/{rev['shadow_name']}"):
+        assert app.get(url).status_code in (403, 404), url
+
+
+# -- races: exactly one wins ----------------------------------------------------------------------
+def test_two_users_start_a_revision_at_once(app, world):
+    from test_race import _race_processes
+    main = _published(world, "Balapan Mulai")
+    users = [world["users"][r]["name"] for r in ("opd_editor", "opd_admin")]
+    results = _race_processes(app, [(users[i % 2], "satudata_revision_start",
+                                     {"id": main["id"]}) for i in range(6)])
+    assert sorted(r[1] for r in results) == ["conflict"] * 5 + ["ok"], results
+    assert all("revision" in r[2] or "state" in r[2] for r in results if r[1] == "conflict")
+    model.Session.expire_all()
+    assert model.Session.query(Revision).filter_by(package_id=main["id"]).count() == 1
+
+
+def test_two_walidata_publish_a_revision_at_once(app, world):
+    from test_race import _race_processes
+    main = _published(world, "Balapan Terbit")
+    rev = _as(world, "opd_editor", "satudata_revision_start", id=main["id"])
+    _walk_revision(world, rev["shadow_id"], lifecycle.VALIDATED)
+    walidata, sysadmin = (world["users"][r]["name"] for r in ("walidata", "sysadmin"))
+    results = _race_processes(app, [(walidata if i % 2 else sysadmin,
+                                     "satudata_dataset_publish", {"id": rev["shadow_id"]})
+                                    for i in range(6)])
+    assert sorted(r[1] for r in results) == ["conflict"] * 5 + ["ok"], results
+    model.Session.expire_all()
+    updates = model.Session.query(AuditEntry).filter_by(package_id=main["id"],
+                                                       transition="update").count()
+    assert updates == 1 and len(revisions.versions_of(main["id"])) == 2
+    assert audit.verify().intact
+
+
+# -- deadlines and the annual report ------------------------------------------------------------
+def test_report_counts_updates_and_skips_pending_revisions(world):
+    from ckanext.satudata_blitar import deadlines, workdays
+    from ckanext.satudata_blitar.report import compute
+
+    main = _published(world, "Laporan Pembaruan")
+    rev = _as(world, "opd_editor", "satudata_revision_start", id=main["id"])
+    _walk_revision(world, rev["shadow_id"], lifecycle.VALIDATED)
+    pending = _as(world, "opd_editor", "satudata_revision_start",
+                  id=_published(world, "Laporan Tertunda")["id"])
+    before = compute.build(workdays.today().year, organization=world["org_a"]["id"])
+    _as(world, "walidata", "satudata_dataset_publish", id=rev["shadow_id"])
+    doc = compute.build(workdays.today().year, organization=world["org_a"]["id"])
+    # a revision is not a dataset of its own in the report, pending or published
+    assert doc["summary"]["datasets_total"] == before["summary"]["datasets_total"]
+    assert doc["summary"]["datasets_total"] == model.Session.query(model.Package).filter(
+        model.Package.owner_org == world["org_a"]["id"], model.Package.state == "active",
+        revisions.not_shadow_clause(model.Package.id)).count()
+    names = {d["name"] for d in doc["published_datasets"]}
+    assert pending["shadow_name"] not in names and main["name"] in names
+    updates = doc["updates"]["by_opd"][world["org_a"]["id"]]
+    assert updates["updates"] >= 1 and updates["late"] == 0
+    assert updates["on_time"] + updates["without_due_date"] == updates["updates"]
+    assert updates["median_working_days_submit_to_publish"] == 0
+    # the update-due clock restarts at the revision's publication (frequency: yearly)
+    items = [i for i in deadlines.deadline_items(model.User.get(
+        world["users"]["opd_editor"]["name"]), horizon=3660) if i["kind"] == "update"
+        and i["package_id"] == main["id"]]
+    status = lifecycle.get_status(model.Package.get(main["id"]))
+    assert status["last_transition"] == "update"
+    assert items and items[0]["due"] == workdays.next_update_due(
+        "tahunan", workdays.local_date(status["since"]), 2025).isoformat()

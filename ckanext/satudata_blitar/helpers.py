@@ -312,3 +312,12 @@ def new_activities() -> Optional[int]:
         return None
     return activity_counter.count(
         lambda: tk.get_action("dashboard_new_activities_count")({}, {}))
+
+
+# -- revisions of published datasets (issue 15) -------------------------------------------------
+def satudata_revision_panel(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """What the dataset page shows about revisions and versions to the current user
+    (``views/revisions.panel``; ``None`` for visitors)."""
+    from ckanext.satudata_blitar.views import revisions as revision_views  # noqa: PLC0415
+
+    return revision_views.panel(pkg_dict)

@@ -374,8 +374,12 @@ def apply_transition(
     session = model.Session
     try:
         revision = revisions.revision_for_shadow(pkg.id)
-        if transition in REVISION_TRANSITIONS and (
-                revision is None or revision.state != "open"):
+        if revision is not None:
+            # two steps on one revision queue here (its package may be gone after the first)
+            revision = revisions.lock_revision(revision.id)
+            if revision.state != "open":
+                raise revisions.closed_error(revision)
+        elif transition in REVISION_TRANSITIONS:
             raise tk.ValidationError({"id": [tk._("This dataset is not a pending revision.")]})
         _ensure_status_row(pkg)
         current = _lock_status(pkg)
@@ -398,15 +402,18 @@ def apply_transition(
         if revision is not None and transition in ("publish", "discard"):
             # a revision never becomes public itself: its content replaces the published
             # version (same transaction), then its shadow package is purged
+            result = {"package_id": revision.package_id, "revision_id": revision.id,
+                      "from_state": current, "state": t.target, "transition": transition,
+                      "role": role, "timestamp": now.isoformat()}
             if transition == "publish":
-                revisions.publish(revision, pkg, actor, role, now, _append_audit)
+                main = revisions.publish(revision, pkg, actor, role, now, _append_audit)
+                after_transition(main, transition, result, actor, {
+                    "note": note, "letter_ref": letter_ref, "revision_id": revision.id})
             else:
                 revisions.discard(revision, pkg, actor, now)
             if not defer_commit:
                 session.commit()
-            return {"package_id": revision.package_id, "revision_id": revision.id,
-                    "from_state": current, "state": t.target, "transition": transition,
-                    "role": role, "timestamp": now.isoformat()}
+            return result
         # Unpublished ⇔ private. Touching the package also re-indexes it at commit (the
         # search index carries ``satudata_state`` and the permission labels).
         pkg.private = t.target != PUBLISHED

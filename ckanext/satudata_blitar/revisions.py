@@ -87,6 +87,19 @@ def not_shadow_clause(id_column: Any) -> Any:
     return id_column.notin_(sa.select(_rev.c.shadow_id))
 
 
+def lock_revision(revision_id: str) -> Revision:
+    """The revision row, locked (``FOR UPDATE``) and read fresh."""
+    return (model.Session.query(Revision).filter(Revision.id == revision_id)
+            .with_for_update().populate_existing().one())
+
+
+def closed_error(rev: Revision) -> tk.ValidationError:
+    """The error of a step on a revision that was published or discarded meanwhile."""
+    return tk.ValidationError({"state": [tk._(
+        "This revision is {state} already. Reload the page to see the dataset's current "
+        "state.").format(state=revision_state_label(rev.state).lower())]})
+
+
 def get_revision(ref: str) -> Revision:
     """A revision by its id, or by its shadow package's id or name."""
     rev = model.Session.get(Revision, ref) if ref else None
@@ -99,7 +112,7 @@ def get_revision(ref: str) -> Revision:
 
 
 # -- files ---------------------------------------------------------------------------------------
-def _file_path(resource: dict[str, Any]) -> Optional[str]:
+def file_path(resource: dict[str, Any]) -> Optional[str]:
     """Where CKAN's resource uploader keeps the resource's file (``None``: not an upload or
     an uploader without local paths)."""
     if resource.get("url_type") != "upload":
@@ -116,7 +129,7 @@ def _file_path(resource: dict[str, Any]) -> Optional[str]:
 
 def file_sha256(resource: dict[str, Any]) -> Optional[str]:
     """SHA-256 (hex) of an uploaded resource's file; ``None`` for links and missing files."""
-    path = _file_path(resource)
+    path = file_path(resource)
     if not path or not os.path.exists(path):
         return None
     digest = hashlib.sha256()
@@ -131,8 +144,8 @@ def _resource_row(res: model.Resource) -> dict[str, Any]:
 
 
 def _copy_file(source: model.Resource, target_id: str) -> None:
-    src = _file_path(_resource_row(source))
-    dst = _file_path({"id": target_id, "url_type": "upload", "url": source.url})
+    src = file_path(_resource_row(source))
+    dst = file_path({"id": target_id, "url_type": "upload", "url": source.url})
     if not src or not dst or not os.path.exists(src):
         return
     os.makedirs(os.path.dirname(dst), exist_ok=True)
@@ -255,6 +268,13 @@ def start(main: model.Package, actor: Optional[model.User]) -> Revision:
                 "revision; edit it directly and take it through the lifecycle.").format(
                 name=main.name, state=lifecycle.state_label(state))]})
         pending = open_revision(main.id)
+        shadow_left = model.Package.get(pending.shadow_id) if pending is not None else None
+        if pending is not None and (shadow_left is None or shadow_left.state != "active"):
+            # its package was deleted (a draft may be): nothing is left to continue
+            pending.state, pending.closed_at, pending.closed_by = (
+                REV_DISCARDED, utcnow(), lifecycle.SYSTEM)
+            session.flush()
+            pending = None
         if pending is not None:
             raise tk.ValidationError({"revision": [tk._(
                 'Dataset "{name}" already has a pending revision (version {number}, started '
@@ -432,6 +452,130 @@ def revision_state_label(state: str) -> str:
             REV_DISCARDED: tk._("Discarded")}.get(state, state)
 
 
+# -- the diff reviewers see ------------------------------------------------------------------
+#: rows compared per table at most (a larger file is summarised by its SHA-256 only)
+DIFF_MAX_ROWS = 200_000
+
+
+def _rows(resource: dict[str, Any]) -> Optional[tuple[list[str], list[list[str]]]]:
+    """Header and rows of a CSV/XLSX upload as text (``None``: not tabular, unreadable or
+    too large to compare)."""
+    from ckanext.satudata_blitar import spreadsheets  # noqa: PLC0415
+    from ckanext.satudata_blitar.checks.runner import tabular_format  # noqa: PLC0415
+
+    fmt = tabular_format(resource)
+    path = file_path(resource)
+    if fmt is None or not path or not os.path.exists(path):
+        return None
+    try:
+        if fmt == "csv":
+            import csv  # noqa: PLC0415
+
+            with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+                table = []
+                for row in csv.reader(handle):
+                    table.append(row)
+                    if len(table) > DIFF_MAX_ROWS:
+                        return None
+        else:
+            table = []
+            for row in spreadsheets.XlsxTable(path)():
+                table.append(["" if v is None else str(v) for v in row])
+                if len(table) > DIFF_MAX_ROWS:
+                    return None
+    except Exception:  # noqa: BLE001 - a file the check refused is summarised by its hash
+        return None
+    if not table:
+        return None
+    return [h.strip() for h in table[0]], [[c.strip() for c in r] for r in table[1:] if any(r)]
+
+
+def row_summary(old: dict[str, Any], new: dict[str, Any],
+                key: Optional[list[str]]) -> Optional[dict[str, Any]]:
+    """Rows added, removed and changed from ``old`` to ``new``: matched by ``key`` (the
+    standard's ``primaryKey``) when both files have its columns, else as whole rows (then a
+    change counts as one row removed and one added)."""
+    first, second = _rows(old), _rows(new)
+    if first is None or second is None:
+        return None
+    (head_a, rows_a), (head_b, rows_b) = first, second
+    out: dict[str, Any] = {"rows_before": len(rows_a), "rows_after": len(rows_b),
+                           "columns_added": [c for c in head_b if c not in head_a],
+                           "columns_removed": [c for c in head_a if c not in head_b]}
+    if key and all(k in head_a for k in key) and all(k in head_b for k in key):
+        common = [c for c in head_a if c in head_b]
+
+        def index(head: list[str], rows: list[list[str]]) -> dict[tuple, dict[str, str]]:
+            pos = {c: i for i, c in enumerate(head)}
+            return {tuple(r[pos[k]] if pos[k] < len(r) else "" for k in key):
+                    {c: (r[pos[c]] if pos[c] < len(r) else "") for c in common}
+                    for r in rows}
+
+        a, b = index(head_a, rows_a), index(head_b, rows_b)
+        changed = sorted(k for k in a.keys() & b.keys() if a[k] != b[k])
+        out.update(key=key, rows_added=len(b.keys() - a.keys()),
+                   rows_removed=len(a.keys() - b.keys()), rows_changed=len(changed),
+                   examples_changed=[dict(zip(key, k)) for k in changed[:5]])
+    else:
+        from collections import Counter  # noqa: PLC0415
+
+        a, b = Counter(map(tuple, rows_a)), Counter(map(tuple, rows_b))
+        out.update(key=None, rows_added=sum((b - a).values()),
+                   rows_removed=sum((a - b).values()), rows_changed=None)
+    return out
+
+
+def _standard_key(resource: dict[str, Any], pkg_dict: dict[str, Any]) -> Optional[list[str]]:
+    from ckanext.satudata_blitar.checks.runner import standard_name  # noqa: PLC0415
+    from ckanext.satudata_blitar.checks.standards import get_standard  # noqa: PLC0415
+
+    descriptor = get_standard(standard_name(resource, pkg_dict)) or {}
+    key = descriptor.get("primaryKey")
+    if isinstance(key, str):
+        return [key]
+    return list(key) if isinstance(key, list) and key else None
+
+
+def _names(items: Any, field: str = "name") -> list[str]:
+    return sorted(i.get(field) for i in items or [] if isinstance(i, dict))
+
+
 def diff(rev: Revision) -> dict[str, Any]:
-    """Placeholder replaced below."""
-    raise NotImplementedError
+    """What an open revision changes against the published version (see
+    ``satudata_revision_diff``)."""
+    shadow_dict = _package_dict(rev.shadow_id)
+    main_dict = _package_dict(rev.package_id)
+    metadata = []
+    for field in sorted((set(shadow_dict) | set(main_dict)) - _VOLATILE):
+        before, after = main_dict.get(field), shadow_dict.get(field)
+        if field in ("tags", "groups"):
+            before, after = _names(before), _names(after)
+        if field == "extras":
+            before = {e["key"]: e["value"] for e in before or []}
+            after = {e["key"]: e["value"] for e in after or []}
+        if (before or None) != (after or None):
+            metadata.append({"field": field, "published": before, "revision": after})
+    resources = []
+    for item in merge_plan(rev, shadow_dict, main_dict):
+        res, orig = item["resource"], item["original"]
+        entry = {"action": item["action"], "id": res["id"], "name": res.get("name"),
+                 "format": res.get("format"), "sha256": file_sha256(res),
+                 "published_id": orig["id"] if orig else None,
+                 "published_name": orig.get("name") if orig else None,
+                 "published_sha256": file_sha256(orig) if orig else None,
+                 "fields_changed": sorted(
+                     k for k in ("name", "description", "format", "standar_data")
+                     if orig and (res.get(k) or None) != (orig.get(k) or None))}
+        if item["action"] == "replace":
+            entry["rows"] = row_summary(orig, res, _standard_key(res, shadow_dict))
+        resources.append(entry)
+    kept = {item["original"]["id"] for item in merge_plan(rev, shadow_dict, main_dict)
+            if item["original"]}
+    for res in main_dict.get("resources", []):
+        if res["id"] not in kept:
+            resources.append({"action": "remove", "id": None, "name": None,
+                              "format": res.get("format"), "sha256": None,
+                              "published_id": res["id"], "published_name": res.get("name"),
+                              "published_sha256": file_sha256(res), "fields_changed": []})
+    return {"revision_id": rev.id, "package_id": rev.package_id, "number": rev.number,
+            "metadata": metadata, "resources": resources}

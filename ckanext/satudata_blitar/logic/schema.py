@@ -549,5 +549,5 @@ def version_list() -> Schema:
 
 
 def version_show() -> Schema:
-    """``satudata_version_show``: ``id`` of the dataset and the version ``number``."""
-    return _schema(id=_id(), number=_required(v.satudata_int(1, 1_000_000)))
+    """``satudata_version_show``: ``id`` of the dataset and the ``version`` number."""
+    return _schema(id=_id(), version=_required(v.satudata_int(1, 1_000_000)))

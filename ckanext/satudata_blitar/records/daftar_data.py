@@ -148,6 +148,8 @@ def realising_datasets(item_codes: Iterable[str],
     (default: an anonymous visitor, who sees published datasets only). A dataset the reader
     may not see is left out altogether, not counted: its name, title, state and existence
     stay with those who may open it."""
+    from ckanext.satudata_blitar import revisions  # noqa: PLC0415
+
     can_see = reader or permissions.dataset_reader(None)
     codes = list(set(item_codes))
     if not codes:
@@ -157,7 +159,9 @@ def realising_datasets(item_codes: Iterable[str],
             .filter(model.PackageExtra.key == "daftar_data_item",
                     model.PackageExtra.state == "active",
                     model.PackageExtra.value.in_(codes),
-                    model.Package.state == "active").all())
+                    model.Package.state == "active",
+                    # a pending revision realises nothing of its own (docs/revisions.md)
+                    revisions.not_shadow_clause(model.Package.id)).all())
     out: dict[str, list[dict[str, Any]]] = {}
     for code, pkg in rows:
         if not can_see(pkg):

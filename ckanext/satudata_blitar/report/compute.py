@@ -34,6 +34,7 @@ import ckan.model as model
 
 from ckanext.satudata_blitar import lifecycle, workdays
 from ckanext.satudata_blitar import config
+from ckanext.satudata_blitar import deadlines, revisions
 from ckanext.satudata_blitar.checks.reference import load_reference
 from ckanext.satudata_blitar.checks.standards import builtin_standards
 from ckanext.satudata_blitar.model.report import ReportDelivery, ReportNote
@@ -267,6 +268,8 @@ def build(year: int, organization: Optional[str] = None, public: bool = False,
         document["timing"] = {key: _timing(durations[step], workdays.step_days(step))
                               for step, key in TIMING_KEYS.items()}
         document["letters"] = _letters(start_day, end_day, org_ids)
+        # published revisions: updates on time or late, submit → publish (deadlines.py)
+        document["updates"] = deadlines.revision_updates(org_ids, start_utc, end_utc)
         document["evaluation"] = _evaluation(year)
     return document
 
@@ -290,7 +293,9 @@ def _datasets(org_ids: list[str], end_utc: dt.datetime) -> dict[str, _Dataset]:
                        p.c.metadata_created, s.c.state.label("current_state"), *cols)
              .select_from(p.outerjoin(s, s.c.package_id == p.c.id))
              .where(lifecycle.governed_clause(p.c.type), p.c.state == "active",
-                    p.c.owner_org.in_(org_ids)))
+                    p.c.owner_org.in_(org_ids),
+                    # a pending revision is not a dataset of its own (docs/revisions.md)
+                    revisions.not_shadow_clause(p.c.id)))
     out: dict[str, _Dataset] = {}
     for row in model.Session.execute(query).mappings().all():
         # a dataset with a status row exists from its first audit row (``_walk_audit``);

@@ -23,3 +23,11 @@ from ckanext.satudata_blitar.views.notices import notices as notices_blueprint  
 
 __all__.append("notices_blueprint")
 csrf.protect(notices_blueprint)
+
+# revisions of published datasets and their versions (issue 15)
+from ckanext.satudata_blitar.views.revisions import (  # noqa: E402
+    revision_pages as revisions_blueprint,
+)
+
+__all__.append("revisions_blueprint")
+csrf.protect(revisions_blueprint)

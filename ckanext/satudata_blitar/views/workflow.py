@@ -225,7 +225,8 @@ def transition(id: str, action: str) -> Any:
         else:
             tk.h.flash_success(tk._('Done: "{title}" is now {state}.').format(
                 title=pkg["title"], state=result["state_label"]))
-            return tk.redirect_to("dataset.read", id=pkg["name"])
+            # (a published revision answers with the dataset it updated)
+            return tk.redirect_to("dataset.read", id=result.get("name") or pkg["name"])
     letters: list[dict[str, Any]] = []
     if name == "validate":
         letters = d.dataset_letters(pkg["id"], full=True)

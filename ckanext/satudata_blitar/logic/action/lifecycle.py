@@ -23,7 +23,7 @@ import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Action, Context, DataDict
-from ckanext.satudata_blitar import lifecycle, spreadsheets
+from ckanext.satudata_blitar import lifecycle, revisions, spreadsheets
 from ckanext.satudata_blitar.logic import schema
 from ckanext.satudata_blitar.logic.common import context_user as _context_user
 from ckanext.satudata_blitar.logic.common import check_core_input
@@ -63,9 +63,15 @@ def _status_dict(pkg: model.Package, user: Optional[model.User]) -> dict[str, An
 
 
 def _transition(name: str, context: Context, data: DataDict) -> dict[str, Any]:
-    tk.check_access(f"satudata_dataset_{name}", context, data)
     t = lifecycle.TRANSITIONS[name]
-    pkg = _get_package(data["id"])
+    try:
+        tk.check_access(f"satudata_dataset_{name}", context, data)
+        pkg = _get_package(data["id"])
+    except tk.ObjectNotFound:
+        closed = revisions.revision_for_shadow(data["id"])  # published or discarded meanwhile
+        if closed is not None:
+            raise revisions.closed_error(closed)
+        raise
     user = _context_user(context)
     role = permissions.acting_role(user, pkg, name)
     if role is None:
@@ -91,12 +97,16 @@ def _transition(name: str, context: Context, data: DataDict) -> dict[str, Any]:
     if errors:
         raise tk.ValidationError(errors)
 
-    lifecycle.apply_transition(
+    done = lifecycle.apply_transition(
         pkg, name, user, role,
         note=data.get("note"), reason=data.get("reason"),
         reason_category=data.get("reason_category"), letter_ref=data.get("letter_ref"),
         defer_commit=bool(context.get("defer_commit")),
     )
+    if done.get("revision_id") and name == "publish":
+        # a published revision's package is gone: the dataset it updated answers
+        return dict(_status_dict(_get_package(done["package_id"]), user),
+                    revision_id=done["revision_id"])
     return _status_dict(pkg, user)
 
 

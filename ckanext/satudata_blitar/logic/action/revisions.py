@@ -33,7 +33,7 @@ def _dataset(ident: str) -> model.Package:
     return pkg
 
 
-def revision_dict(rev: Any) -> dict[str, Any]:
+def _revision_dict(rev: Any) -> dict[str, Any]:
     """A revision with its package's name and lifecycle state (while it is open)."""
     out = rev.as_dict()
     shadow = model.Package.get(rev.shadow_id) if rev.state == "open" else None
@@ -61,7 +61,7 @@ def satudata_revision_start(context: Context, data_dict: DataDict) -> dict[str, 
     pkg = _dataset(data_dict["id"])
     tk.check_access("satudata_revision_start", context, {"id": pkg.id})
     rev = revisions.start(pkg, _context_user(context))
-    return revision_dict(rev)
+    return _revision_dict(rev)
 
 
 @schema.validate(schema.revision_discard)
@@ -84,7 +84,7 @@ def satudata_revision_discard(context: Context, data_dict: DataDict) -> dict[str
     lifecycle.apply_transition(shadow, "discard", user, role, note=data_dict.get("note"),
                                defer_commit=bool(context.get("defer_commit")))
     model.Session.refresh(rev)
-    return revision_dict(rev)
+    return _revision_dict(rev)
 
 
 @tk.side_effect_free
@@ -97,7 +97,7 @@ def satudata_revision_show(context: Context, data_dict: DataDict) -> dict[str, A
     :rtype: dictionary
     """
     tk.check_access("satudata_revision_show", context, data_dict)
-    return revision_dict(revisions.get_revision(data_dict["id"]))
+    return _revision_dict(revisions.get_revision(data_dict["id"]))
 
 
 @tk.side_effect_free
@@ -111,7 +111,7 @@ def satudata_revision_list(context: Context, data_dict: DataDict) -> list[dict[s
     """
     pkg = _dataset(data_dict["id"])
     tk.check_access("satudata_revision_list", context, {"id": pkg.id})
-    return [revision_dict(rev) for rev in revisions.revisions_of(pkg.id)]
+    return [_revision_dict(rev) for rev in revisions.revisions_of(pkg.id)]
 
 
 @tk.side_effect_free
@@ -155,13 +155,13 @@ def satudata_version_show(context: Context, data_dict: DataDict) -> dict[str, An
 
     :param id: id or name of the dataset
     :type id: string
-    :param number: the version number (1 = first publication)
-    :type number: int
+    :param version: the version number (1 = first publication)
+    :type version: int
     :rtype: dictionary
     """
     pkg = _dataset(data_dict["id"])
     tk.check_access("satudata_version_show", context, {"id": pkg.id})
     for version in revisions.versions_of(pkg.id):
-        if version.number == data_dict["number"]:
+        if version.number == data_dict["version"]:
             return version.as_dict()
     raise tk.ObjectNotFound(tk._("Version not found"))
