@@ -129,6 +129,9 @@ class Site:
                 return child
         return None
 
+    def worker_log(self) -> str:
+        return (self.home / "logs" / f"worker-{self.http_port}.log").read_text()
+
     def pg_ctl(self, *args: str) -> None:
         subprocess.run(["runuser", "-u", "postgres", "--", f"{_pg_bin()}/pg_ctl", "-D",
                         str(self.home / "pg"), *args], check=True, capture_output=True,
@@ -331,6 +334,7 @@ def test_redis_stopped_the_upload_is_saved_and_its_check_runs_once_redis_is_back
     status = _until(lambda: site.check_row(key)[0] not in ("pending", "running")
                     and site.check_row(key)[0], 240, 0.5)
     assert status in ("passed", "failed")
+    assert f"data check of resource {key} put back" in site.worker_log()
 
 
 def test_a_job_worker_killed_mid_check_is_replaced_and_the_check_retried(site, tokens, tmp_path):
@@ -350,8 +354,8 @@ def test_a_job_worker_killed_mid_check_is_replaced_and_the_check_retried(site, t
     report = json.loads(site.psql("SELECT report FROM satudata_blitar_resource_check "
                                   f"WHERE resource_id = '{key}'"))
     assert report["rows"] > 100_000  # the whole file was checked again
-    log = (site.home / "logs" / f"worker-{site.http_port}.log").read_text()
-    assert "data check(s) put back" in log and first_job
+    assert first_job
+    assert f"data check of resource {key} put back" in site.worker_log()
 
 
 def test_after_the_faults_no_half_applied_transition_and_every_audit_chain_verifies(site):
