@@ -29,6 +29,7 @@ PACKAGES = [
     "ckanext.satudata_blitar.logic.action",
     "ckanext.satudata_blitar.logic.auth",
     "ckanext.satudata_blitar.model",
+    "ckanext.satudata_blitar.notify",
     "ckanext.satudata_blitar.records",
     "ckanext.satudata_blitar.search",
     "ckanext.satudata_blitar.checks",
