@@ -12,7 +12,8 @@ A backup is a folder ``satudata-<database>-<UTC time>/`` holding
   extension's: audit trail with its hash chains and trigger, records, checks, the embedded
   search index), one consistent snapshot;
 - ``storage.tar``: the storage folder (uploads, letters' and statements' signed PDFs, report
-  files) without ``webassets/`` (rebuilt by ``ckan asset build``);
+  files) without ``webassets/`` and ``i18n/`` (rebuilt by ``ckan asset build`` and
+  ``ckan translation js`` at each start);
 - ``manifest.json``: the SHA-256 and size of both, and the SHA-256 of every file inside
   ``storage.tar``.
 
@@ -37,7 +38,8 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 FORMAT = "satudata-backup/1"
-SKIP_DIRS = ("webassets",)
+#: folders of the storage rebuilt at each start (CSS/JS bundles, JavaScript translations)
+SKIP_DIRS = ("webassets", "i18n")
 
 
 class BackupError(Exception):
