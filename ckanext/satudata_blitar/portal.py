@@ -9,16 +9,20 @@ on ``/satudata/deadlines``).
 """
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.satudata_blitar import lifecycle, permissions
 from ckanext.satudata_blitar.model.lifecycle import DatasetStatus
+
+log = logging.getLogger(__name__)
 
 #: how many recently published datasets the home page lists
 LATEST = 5
@@ -104,22 +108,62 @@ def start_endpoint(user: Any) -> str:
 
 
 # -- what waits for the signed-in user -----------------------------------------------------------
-def waiting(user_name: Optional[str]) -> Optional[dict[str, int]]:
-    """``{"total": n, "overdue": m}``: the entries of ``satudata_deadline_list`` for the user
-    (what ``/satudata/deadlines`` lists) and how many of them are overdue; ``None`` for an
-    anonymous visitor. Computed once per request."""
-    if not user_name:
-        return None
-    cache_key = "_satudata_waiting"
-    if has_request_context():
-        cached = getattr(g, cache_key, None)
-        if cached is not None and cached[0] == user_name:
-            return cached[1]
+#: seconds a user's waiting count is reused on other pages; the deadlines page (the list the
+#: count counts) always recomputes it, so there the header and the page never differ
+WAITING_TTL = 60
+FRESH_ENDPOINTS = ("satudata_records.deadlines",)
+
+
+def _waiting_key(user_name: str) -> str:
+    return f"satudata:waiting:{tk.config.get('ckan.site_id')}:{user_name}"
+
+
+def _redis() -> Any:
+    from ckan.lib.redis import connect_to_redis  # noqa: PLC0415
+    return connect_to_redis()
+
+
+def compute_waiting(user_name: str) -> dict[str, int]:
+    """``{"total": n, "overdue": m}`` of ``satudata_deadline_list`` for the user."""
     try:
         items = tk.get_action("satudata_deadline_list")({"user": user_name}, {})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         items = []
-    result = {"total": len(items), "overdue": sum(1 for item in items if item.get("overdue"))}
-    if has_request_context():
-        setattr(g, cache_key, (user_name, result))
+    return {"total": len(items), "overdue": sum(1 for item in items if item.get("overdue"))}
+
+
+def waiting(user_name: Optional[str]) -> Optional[dict[str, int]]:
+    """What waits for the user: the entries of ``satudata_deadline_list`` (what
+    ``/satudata/deadlines`` lists) and how many are overdue; ``None`` for a visitor.
+
+    Computed at most once per request, and kept :data:`WAITING_TTL` seconds per user in Redis
+    (the list costs a dozen queries); the deadlines page recomputes it. Without Redis it is
+    computed on every request."""
+    if not user_name:
+        return None
+    in_request = has_request_context()
+    if in_request:
+        cached = getattr(g, "_satudata_waiting", None)
+        if cached is not None and cached[0] == user_name:
+            return cached[1]
+    fresh = in_request and request.endpoint in FRESH_ENDPOINTS
+    result: Optional[dict[str, int]] = None
+    try:
+        redis = _redis()
+        if not fresh:
+            stored = redis.get(_waiting_key(user_name))
+            if stored is not None:
+                result = json.loads(stored)
+    except Exception as error:  # noqa: BLE001 - Redis down: no cache
+        log.debug("waiting count cache unavailable: %s", error)
+        redis = None
+    if result is None:
+        result = compute_waiting(user_name)
+        if redis is not None:
+            try:
+                redis.set(_waiting_key(user_name), json.dumps(result), ex=WAITING_TTL)
+            except Exception:  # noqa: BLE001
+                pass
+    if in_request:
+        g._satudata_waiting = (user_name, result)
     return result

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import english
+from browser import english
 
 pytestmark = pytest.mark.browser
 
@@ -171,7 +171,7 @@ def test_english_pages_stay_english(browser, portal_url, role):
                      if role != "anonymous" else "/group/"]:
             page.goto(f"/en{path}")
             assert page.locator("html").get_attribute("lang") == "en", path
-            nav = page.locator("header").inner_text()
+            nav = page.locator("header.masthead").inner_text()
             assert "Datasets" in nav and "Organizations" in nav, (path, nav)
             footer = page.locator("footer").inner_text()
             assert "About Satu Data Kota Blitar" in footer, (path, footer)
