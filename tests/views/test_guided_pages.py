@@ -207,3 +207,31 @@ def test_reference_list_of_area_codes_is_public_and_linked(app, world):
     assert "35.72.03" in body and "3572020001" in body
     assert "/standar-data/referensi/kode-wilayah" in _get(app, "/standar-data", world,
                                                           "anonymous")
+
+
+def test_report_pdf_breaks_words_only_at_hyphenation_points(app, world):
+    """A long OPD name in the narrow columns of the PDF: a word split over two lines ends the
+    first line with a hyphen (CSS hyphens with the document's lang), never mid-word bare."""
+    import io
+
+    from pypdf import PdfReader
+
+    from ckanext.satudata_blitar import workdays
+
+    title = ("Dinas Ketenagakerjaan Perindustrian Perdagangan Penanaman Modal dan Pelayanan "
+             "Terpadu Satu Pintu")
+    factories.Organization(name="opd-panjang", title=title)
+    year = workdays.today().year
+    response = app.get(f"/satudata/laporan/{year}.pdf",
+                       headers={"Authorization": world["users"]["sysadmin"]["token"]})
+    assert response.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    words = {w for w in title.split() if len(w) >= 8}
+    lines = [line.split() for line in text.splitlines() if line.split()]
+    seen = 0
+    for before, after in zip(lines, lines[1:]):
+        tail, head = before[-1], after[0]
+        if tail[-1] in "-\u2010\u00ad" and tail[:-1] + head in words:
+            seen += 1  # hyphenated at a hyphenation point: allowed
+        assert tail + head not in words, f"'{tail + head}' broken mid-word without a hyphen"
+    assert seen or all(w in text for w in words), text[:2000]
