@@ -302,16 +302,16 @@ def satudata_unread_notices() -> int:
     return events.unread_count(user_obj)
 
 
-def new_activities() -> Optional[int]:
-    """The activity plugin's header counter of new dashboard activities (replaces its
-    helper of the same name; this plugin loads after ``activity``), cached per user for a
-    minute (``activity_counter.py``): it no longer costs a query on every page."""
+@tk.chained_helper
+def new_activities(next_helper: Any) -> Optional[int]:
+    """The activity plugin's header counter of new dashboard activities (chained onto its
+    helper: the portal always loads ``activity``), cached per user for a minute
+    (``activity_counter.py``): it no longer costs a query on every page."""
     from ckanext.satudata_blitar import activity_counter  # noqa: PLC0415
 
     if not getattr(tk.g, "userobj", None):
         return None
-    return activity_counter.count(
-        lambda: tk.get_action("dashboard_new_activities_count")({}, {}))
+    return activity_counter.count(next_helper)
 
 
 # -- revisions of published datasets (issue 15) -------------------------------------------------

@@ -25,7 +25,7 @@ import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata_blitar import audit, config, permissions
+from ckanext.satudata_blitar import audit, config, permissions, request_memo
 from ckanext.satudata_blitar.interfaces import ISatudataLifecycle
 from ckanext.satudata_blitar.model import AuditEntry, DatasetStatus
 
@@ -258,12 +258,18 @@ def derived_state(pkg: model.Package) -> str:
 
 
 def get_state(pkg: model.Package) -> str:
-    """Current lifecycle state, read fresh from the database (never cached in memory)."""
+    """Current lifecycle state, read from the database once per request
+    (``request_memo``: forgotten as soon as the request writes anything)."""
     if not pkg.id:
         return DRAFT
+    memo = request_memo.memo("lifecycle_states")
+    if memo is not None and pkg.id in memo:
+        return memo[pkg.id] or derived_state(pkg)
     state = model.Session.execute(
         sa.select(_status.c.state).where(_status.c.package_id == pkg.id)
     ).scalar()
+    if memo is not None:
+        memo[pkg.id] = state
     return state or derived_state(pkg)
 
 

@@ -305,10 +305,19 @@ def dataset_labels(pkg: model.Package) -> list[str]:
 
 
 def user_labels(user_obj: Optional[model.User]) -> list[str]:
-    """``IPermissionLabels.get_user_dataset_labels``: core labels plus the reviewer label."""
+    """``IPermissionLabels.get_user_dataset_labels``: core labels plus the reviewer label
+    (read once per request: ``request_memo``, forgotten as soon as the request writes)."""
+    from ckanext.satudata_blitar import request_memo  # noqa: PLC0415
+
+    memo = request_memo.memo("user_labels")
+    key = getattr(user_obj, "id", None)
+    if memo is not None and key in memo:
+        return list(memo[key])
     labels = DefaultPermissionLabels().get_user_dataset_labels(user_obj)  # type: ignore[arg-type]
     if user_obj and not user_obj.is_anonymous and portal_roles(user_obj):
         labels.append(lifecycle.REVIEWER_LABEL)
+    if memo is not None:
+        memo[key] = list(labels)
     return labels
 
 

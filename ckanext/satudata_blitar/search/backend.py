@@ -304,6 +304,11 @@ def _store(key: Optional[str], results: "Results") -> None:
         pass
 
 
+#: ``work_mem`` of a search's statements: the matches of a search over the whole index
+#: (100,000 rows with their facet arrays, ~30 MB) are kept and counted in memory
+SEARCH_WORK_MEM = "64MB"
+
+
 @contextlib.contextmanager
 def _search_statements(full_text: bool) -> Iterator[None]:
     """Run the statements of one search in a savepoint, each for at most
@@ -320,19 +325,27 @@ def _search_statements(full_text: bool) -> Iterator[None]:
 
     PostgreSQL costs ``tsvector @@ tsquery`` like a cheap operator, so once a word
     matches a few percent of the datasets it prefers a sequential scan that evaluates
-    the match on every row (10x slower here than a bitmap scan of the GIN index). For
-    the statements of one full-text search only, sequential scans are discouraged.
+    the match on every row (10x slower here than a bitmap scan of the GIN index); and
+    with sequential scans off it walks a btree (state, organization) and evaluates the
+    match on each row it finds, reading every row's vector from TOAST. For the statements
+    of one full-text search only, sequential and plain index scans are discouraged, so the
+    GIN index answers the match (alone or ANDed with a btree's bitmap).
+    Each search may use :data:`SEARCH_WORK_MEM` of memory per sort or hash (the whole
+    index's matches fit in it instead of spilling to disk).
     The settings are transaction-local (``set_config(…, true)``) and restored after.
     """
     session = model.Session
-    seqscan, timeout, jit = session.execute(sa.text(
+    seqscan, indexscan, timeout, jit, work_mem = session.execute(sa.text(
         "SAVEPOINT satudata_search; "
-        "SELECT current_setting('enable_seqscan'), current_setting('statement_timeout'), "
-        "current_setting('jit'), set_config('statement_timeout', :timeout, true), "
-        "set_config('jit', 'off', true), "
-        "CASE WHEN :full_text THEN set_config('enable_seqscan', 'off', true) END"),
+        "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), "
+        "current_setting('statement_timeout'), "
+        "current_setting('jit'), current_setting('work_mem'), "
+        "set_config('statement_timeout', :timeout, true), "
+        "set_config('jit', 'off', true), set_config('work_mem', :work_mem, true), "
+        "CASE WHEN :full_text THEN set_config('enable_seqscan', 'off', true) END, "
+        "CASE WHEN :full_text THEN set_config('enable_indexscan', 'off', true) END"),
         {"timeout": str(max(1, int(limits.MAX_SEARCH_SECONDS * 1000))),
-         "full_text": full_text}).one()[:3]
+         "work_mem": SEARCH_WORK_MEM, "full_text": full_text}).one()[:5]
     try:
         yield
     except BaseException as error:
@@ -343,9 +356,12 @@ def _search_statements(full_text: bool) -> Iterator[None]:
         raise
     session.execute(sa.text(
         "SELECT set_config('enable_seqscan', :seqscan, true), "
-        "set_config('statement_timeout', :timeout, true), set_config('jit', :jit, true); "
+        "set_config('enable_indexscan', :indexscan, true), "
+        "set_config('statement_timeout', :timeout, true), set_config('jit', :jit, true), "
+        "set_config('work_mem', :work_mem, true); "
         "RELEASE SAVEPOINT satudata_search"),
-        {"seqscan": seqscan, "timeout": timeout, "jit": jit})
+        {"seqscan": seqscan, "indexscan": indexscan, "timeout": timeout, "jit": jit,
+         "work_mem": work_mem})
 
 
 # -- results ---------------------------------------------------------------------------
@@ -533,10 +549,13 @@ class PostgresConnection:
             "FROM m"]
         if rows > 0:
             order_sql = ", ".join(order)
+            # only the sort keys: copying whole rows would read every row's arrays
+            keys = ", ".join(["id", "score"] + [f"s{i}" for i, (expr, _d) in
+                                                enumerate(sort_keys) if expr != score_sql])
             parts.append(
                 f"SELECT -1, id, score, row_number() OVER (ORDER BY {order_sql}) "
-                f"FROM (SELECT * FROM m ORDER BY {order_sql} LIMIT {compiler.bind(rows)} "
-                f"OFFSET {compiler.bind(start)}) AS page")
+                f"FROM (SELECT {keys} FROM m ORDER BY {order_sql} "
+                f"LIMIT {compiler.bind(rows)} OFFSET {compiler.bind(start)}) AS page")
         if paired:
             parts.append(self._paired_facets_sql(compiler, facet_fields, paired, limit,
                                                  mincount))
