@@ -311,6 +311,11 @@ def _datasets(org_ids: list[str], end_utc: dt.datetime) -> dict[str, _Dataset]:
     return out
 
 
+#: transitions after which no step clock of ``workdays.StepClocks`` is running: the clocks
+#: are cleared (create, withdraw, migrate) or the last step has ended (publish)
+_QUIET = ("create", "withdraw", "migrate", "publish")
+
+
 def _walk_audit(datasets: dict[str, _Dataset], org_ids: list[str], start_utc: dt.datetime,
                 end_utc: dt.datetime, durations: dict[str, list[tuple[int, bool]]],
                 returns: Counter[str]) -> None:
@@ -318,16 +323,26 @@ def _walk_audit(datasets: dict[str, _Dataset], org_ids: list[str], start_utc: dt
     working days and verdict from ``workdays.StepClocks`` (the portal's one step clock)."""
     # plain DB-API rows: 60,000 of them are read, SQLAlchemy row objects would double the
     # time. The calendar date in the portal's time zone is computed by PostgreSQL.
+    # Bounded to the year: per dataset, the rows from its last row before the year after
+    # which no step clock runs (``_QUIET``: create, withdraw, migrate or publish — that row
+    # also gives the state the year starts in) up to the end; years of older history are
+    # never read (index on package_id, timestamp).
     rows = _raw(
         "SELECT a.package_id, a.transition, a.to_state, a.timestamp, a.reason_category,"
         " timezone(%(tz)s, timezone('UTC', a.timestamp))::date"
-        " FROM satudata_blitar_audit a JOIN package p ON p.id = a.package_id"
-        " WHERE a.timestamp < %(end)s AND p.state = 'active'"
+        " FROM package p LEFT JOIN LATERAL (SELECT q.timestamp FROM satudata_blitar_audit q"
+        "  WHERE q.package_id = p.id AND q.timestamp < %(start)s"
+        "  AND q.transition = ANY(%(quiet)s::text[])"
+        "  ORDER BY q.timestamp DESC LIMIT 1) AS since ON true"
+        " JOIN satudata_blitar_audit a ON a.package_id = p.id"
+        " AND a.timestamp >= COALESCE(since.timestamp, %(start)s) AND a.timestamp < %(end)s"
+        " WHERE p.state = 'active'"
         " AND NOT (COALESCE(p.type, 'dataset') = ANY(%(ungoverned)s::text[]))"
         " AND p.owner_org = ANY(%(orgs)s)"
         " ORDER BY a.package_id, a.timestamp, a.id",
-        {"tz": str(workdays.timezone()), "end": end_utc,
-         "ungoverned": list(config.ungoverned_types()), "orgs": org_ids})
+        {"tz": str(workdays.timezone()), "start": start_utc, "end": end_utc,
+         "quiet": list(_QUIET), "ungoverned": list(config.ungoverned_types()),
+         "orgs": org_ids})
     current: Optional[str] = None
     d: Optional[_Dataset] = None
     clocks = workdays.StepClocks()
