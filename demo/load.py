@@ -300,6 +300,9 @@ def load() -> None:
 
     load_records(DAFTAR_DATA_2025, ORGANIZATIONS)
 
+    for r in REVISIONS:  # living data (docs/revisions.md)
+        _revise(r)
+
 
 # The path to each target state: (transition, acting user, extra parameters).
 _SUBMIT = ("submit", "{org}-produsen", {"note": "Data siap diperiksa Walidata."})
@@ -365,6 +368,44 @@ def _walk(d: dict[str, Any], pkg: dict[str, Any]) -> None:
         LocalCKAN(username=user).call_action(
             f"satudata_dataset_{transition}", {"id": pkg["id"], **params})
         log.info("  %s: %s by %s", d["name"], transition, user)
+
+
+# Updates of published datasets through revisions (docs/revisions.md): one published twice
+# (two versions), one whose corrected file waits for the Walidata (a pending revision)
+REVISIONS: list[dict[str, Any]] = [
+    {"dataset": "jumlah-fasilitas-kesehatan-menurut-kecamatan-2025", "target": "published",
+     "file": "fasilitas_kesehatan_kecamatan_2025_revisi.csv", "letter": "000.5/201/410.dinkes/2025",
+     "notes": "Rumah sakit, puskesmas, puskesmas pembantu, posyandu dan apotek per kecamatan "
+              "di Kota Blitar; pembaruan: dua posyandu baru di Sukorejo (angka ilustratif)."},
+    {"dataset": "jumlah-penduduk-menurut-kelurahan-dan-jenis-kelamin-2025",
+     "target": "submitted", "file": "penduduk_kelurahan_2025_revisi.csv",
+     "notes": "Jumlah penduduk Kota Blitar per kelurahan menurut jenis kelamin, semester II "
+              "2025, dengan koreksi tiga kelurahan (angka ilustratif)."},
+]
+
+
+def _revise(r: dict[str, Any]) -> None:
+    """The OPD updates a published dataset through a revision: a corrected file and notes,
+    walked to the revision's target state (idempotent: skipped once the dataset has one)."""
+    from ckanapi import LocalCKAN
+
+    d = next(x for x in DATASETS if x["name"] == r["dataset"])
+    producer = LocalCKAN(username=f"{d['owner_org']}-produsen")
+    if producer.call_action("satudata_revision_list", {"id": d["name"]}):
+        return
+    rev = producer.call_action("satudata_revision_start", {"id": d["name"]})
+    shadow = producer.call_action("package_show", {"id": rev["shadow_id"]})
+    producer.call_action("package_patch", {"id": shadow["id"], "notes": r["notes"]})
+    with open(os.path.join(DATA, r["file"]), "rb") as f:
+        producer.call_action("resource_patch", {"id": shadow["resources"][0]["id"], "url": ""},
+                             files={"upload": (r["file"].replace("_revisi", ""), f)})
+    for transition, actor, extra in PATHS[r["target"]]:
+        params = {k: v.format(letter=r.get("letter", "")) for k, v in extra.items()}
+        if transition == "validate":
+            _record_letter(d, shadow, r["letter"])
+        LocalCKAN(username=actor.format(org=d["owner_org"])).call_action(
+            f"satudata_dataset_{transition}", {"id": shadow["id"], **params})
+    log.info("dataset %s: revision %s %s", d["name"], rev["number"], r["target"])
 
 
 def main(argv: list[str] | None = None) -> int:
