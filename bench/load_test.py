@@ -35,7 +35,7 @@ ROOT = os.path.dirname(HERE)
 RESULTS = os.path.join(HERE, "results")
 sys.path.insert(0, HERE)
 
-from portal_bench import _env, _start_portal, _stop_portal  # noqa: E402
+from portal_bench import _env, _start_portal, _stop_portal, portal_ini  # noqa: E402
 
 P95_GOAL_MS = 500.0
 POOL_SOURCE = "jumlah-kepala-keluarga-menurut-kecamatan-2025"  # the demo's submitted dataset
@@ -57,7 +57,7 @@ def _prepare(pool_size: int) -> dict[str, Any]:
     import ckan.model as model
 
     demo = _demo()
-    app = make_app(load_config(os.path.join(ROOT, "demo.ini")))
+    app = make_app(load_config(portal_ini()))
     setup: dict[str, Any] = {"producers": {}, "pool": {}, "organizations": ORGS}
     with app._wsgi_app.test_request_context():
         site = LocalCKAN()
@@ -168,6 +168,13 @@ def main() -> int:
     try:
         print("preparing users, drafts and the Walidata's pool ...", flush=True)
         setup = _prepare(args.pool)
+        import requests
+
+        for who in [setup["walidata"]] + [p["token"] for p in setup["producers"].values()]:
+            resp = requests.get(f"http://127.0.0.1:{args.port}/api/3/action/"
+                                "dashboard_new_activities_count", headers={"Authorization": who},
+                                timeout=60)
+            assert resp.ok, f"the portal refused a token: {resp.text[:200]}"
         setup_path = prefix + "-setup.json"
         with open(setup_path, "w", encoding="utf-8") as f:
             json.dump(setup, f)

@@ -64,6 +64,13 @@ def _env(args: argparse.Namespace) -> dict[str, str]:
                 CKAN_SITE_URL=f"http://127.0.0.1:{args.port}")
 
 
+def portal_ini() -> str:
+    """The ini the portal runs on (``bin/satudata up`` writes it with the machine's secret
+    key): API tokens made here must be signed with that key, or the portal ignores them."""
+    home = os.environ.get("SATUDATA_HOME", os.path.join(ROOT, ".local"))
+    return os.path.join(home, "portal.ini")
+
+
 def _start_portal(env: dict[str, str], port: int, log_path: str) -> subprocess.Popen:
     import requests
 
@@ -149,7 +156,7 @@ def _load(n: int) -> dict[str, Any]:
     from ckanext.satudata_blitar.search.backend import bump_version, index_documents
     from run import _capture_documents
 
-    app = make_app(load_config(os.path.join(ROOT, "demo.ini")))
+    app = make_app(load_config(portal_ini()))
     with app._wsgi_app.test_request_context():
         site = {"model": model, "ignore_auth": True,
                 "user": logic.get_action("get_site_user")({"ignore_auth": True}, {})["name"]}
@@ -257,6 +264,8 @@ def main() -> int:
         base = f"http://127.0.0.1:{args.port}"
         anon, member = requests.Session(), requests.Session()
         member.headers["Authorization"] = seeded["token"]
+        signed_in = member.get(f"{base}/api/3/action/dashboard_new_activities_count", timeout=60)
+        assert signed_in.ok, f"the portal refused the member's token: {signed_in.text[:200]}"
         cases = _cases(seeded)
         timings: dict[str, list[float]] = {c[0]: [] for c in cases}
         errors: dict[str, int] = {c[0]: 0 for c in cases}
