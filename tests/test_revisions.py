@@ -112,6 +112,11 @@ def test_update_a_published_dataset_through_a_revision(world):
     ids = [r["id"] for r in public["resources"]]
     assert ids == [old["id"], new["id"]]  # unchanged file keeps its id, the new one moved
     assert model.Package.get(shadow_id) is None  # the revision package is purged
+    # the search index holds the new version, and no longer the revision's package
+    found = helpers.call_action("package_search", q=f"name:{main['name']}")["results"]
+    assert [(d["id"], d["notes"]) for d in found] == [(main["id"], "Diperbarui Desember.")]
+    assert helpers.call_action("package_search", q=f"id:{shadow_id}",
+                               include_private=True)["count"] == 0
     assert state_of(main["id"]) == lifecycle.PUBLISHED
 
     versions = _as(world, "opd_editor", "satudata_version_list", id=main["id"])

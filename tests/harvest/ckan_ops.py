@@ -4,6 +4,7 @@
     python ckan_ops.py --config demo.ini publish-probe NAME
     python ckan_ops.py --config demo.ini edit-republish NAME NEW_TITLE
     python ckan_ops.py --config demo.ini withdraw NAME
+    python ckan_ops.py --config demo.ini revise NAME NEW_TITLE
     python ckan_ops.py --config mirror.ini harvest-source NAME URL TYPE
     python ckan_ops.py --config mirror.ini harvested SOURCE_NAME
 
@@ -78,6 +79,29 @@ def _edit_republish(name: str, title: str) -> dict[str, Any]:
     return site.call_action("package_show", {"id": pkg["id"]})
 
 
+def _revise(name: str, title: str) -> dict[str, Any]:
+    """A published dataset updated through a revision (docs/revisions.md): new title and next
+    month's file, reviewed, validated with a letter and published over the dataset."""
+    from ckanapi import LocalCKAN
+
+    from harvest_support import upload_csv
+    from sop_support import record_letter
+
+    site = LocalCKAN()
+    pkg = site.call_action("package_show", {"id": name})
+    rev = site.call_action("satudata_revision_start", {"id": pkg["id"]})
+    shadow = rev["shadow_id"]
+    site.call_action("package_patch", {"id": shadow, "title": title})
+    upload_csv(shadow, "bulan-depan.csv", name="Bulan depan")
+    for step in ("submit", "verify"):
+        site.call_action(f"satudata_dataset_{step}", {"id": shadow})
+    letter = record_letter(pkg["owner_org"], [shadow])
+    site.call_action("satudata_dataset_validate", {"id": shadow, "letter_ref": letter["id"]})
+    site.call_action("satudata_dataset_publish", {"id": shadow})
+    return dict(site.call_action("package_show", {"id": pkg["id"]}), shadow_id=shadow,
+                shadow_name=rev["shadow_name"])
+
+
 def _withdraw(name: str) -> dict[str, Any]:
     from ckanapi import LocalCKAN
 
@@ -130,7 +154,7 @@ def main() -> int:
 
     app = make_app(load_config(ns.config))
     commands = {"seed": _seed, "publish-probe": _publish, "edit-republish": _edit_republish,
-                "withdraw": _withdraw, "harvest-source": _harvest_source,
+                "withdraw": _withdraw, "revise": _revise, "harvest-source": _harvest_source,
                 "harvested": _harvested}
     with app._wsgi_app.test_request_context():
         result = commands[ns.command](*ns.args)
