@@ -4,7 +4,8 @@ The site map is walked as an anonymous visitor, an OPD producer, a Kepala OPD, t
 the Pembina Data, the Sekretariat SDI and a sysadmin. On each page the visible text (and the
 ``title``, ``placeholder`` and ``aria-label`` texts) is checked with :mod:`english`: a word of an
 English UI message that no Indonesian translation uses fails the test, with the page and the
-line. The same pages under ``/en/`` stay English (``lang="en"``, CKAN's English navigation).
+line, and so does a code where a label belongs (report keys, return-reason, state and frequency
+codes, "Status active"). The same pages under ``/en/`` stay English (``lang="en"``, CKAN's English navigation).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from browser import english
+from ckanext.satudata_blitar import lifecycle
 
 pytestmark = pytest.mark.browser
 
@@ -132,15 +134,41 @@ def _text_without_names(text: str, names: list[str]) -> str:
     return text
 
 
+#: codes that must reach people as labels: report keys, return-reason codes, "Status active"
+_CODE_TEXT = re.compile(r"quality\.indicators\.|summary\.realisation_rate|published_datasets|"
+                        r"\bStatus\s+active\b|\b(" + "|".join(
+                            c for c in lifecycle.REASON_CATEGORIES if "_" in c) + r")\b")
+#: cells, list items and options whose whole text is a code: states and frequencies
+_JS_CELLS = """() => Array.from(document.querySelectorAll('td, dd, li, option, .badge'))
+  .map(el => el.textContent.trim())"""
+
+
+def _frequency_codes() -> set[str]:
+    import yaml
+
+    schema = yaml.safe_load((english.ROOT / "schemas" / "dataset.yaml").read_text())
+    field = next(f for f in schema["dataset_fields"] if f["field_name"] == "frequency")
+    return {choice["value"] for choice in field["choices"]}
+
+
+def codes_on_page(page) -> list[str]:
+    """Codes shown where a label belongs."""
+    text = page.locator("body").inner_text()
+    found = [m.group(0) for m in _CODE_TEXT.finditer(text)]
+    codes = set(lifecycle.STATES) | _frequency_codes()
+    found += [cell for cell in page.evaluate(_JS_CELLS) if cell in codes]
+    return found
+
+
 def english_on_pages(page, role: str) -> dict[str, list[str]]:
-    """``{path: [English lines]}`` of the site map as ``role`` (already signed in)."""
+    """``{path: [English lines and codes]}`` of the site map as ``role`` (signed in)."""
     licenses = _license_titles(page)
     found: dict[str, list[str]] = {}
     for path in site_map(page, role):
         page.goto(path)
         assert page.locator("html").get_attribute("lang") == "id", path
         text = _text_without_names(page.evaluate(_JS_TEXT), licenses)
-        lines = english.english_lines(text)
+        lines = english.english_lines(text) + [f"code: {c}" for c in codes_on_page(page)]
         if lines:
             found[path] = lines
     return found

@@ -86,6 +86,7 @@ def test_no_ckan_placeholder_anywhere(app, world, path):
     for text in PLACEHOLDERS:
         assert text not in body, (path, text)
     assert "satudata-brand" in body and "Satu Data Kota Blitar" in body
+    assert "ckan.ico" not in body and "/satudata/favicon.svg" in body
 
 
 def test_about_page_explains_the_sop_in_indonesian(app, world):
