@@ -148,6 +148,10 @@ def expected(world) -> dict:
              "standar_data": None},
         ],
         "epss": compute.EPSS,
+        # no dataset of the fixture year was updated through a revision (docs/revisions.md)
+        "updates": {"total": {"updates": 0, "on_time": 0, "late": 0, "without_due_date": 0,
+                              "median_working_days_submit_to_publish": None},
+                    "by_opd": {}},
         "evaluation": {
             "notes": [{"section": "realisasi",
                        "text": "Realisasi Dinas Pendidikan perlu pendampingan.",
