@@ -114,7 +114,7 @@ class Producer(HttpUser):
 
     @task(2)
     def my_datasets(self) -> None:
-        self.client.get("/dataset-saya", name="GET /dataset-saya")
+        self.client.get("/satudata/dataset-saya", name="GET /satudata/dataset-saya")
 
     @task(2)
     def own_dataset_page(self) -> None:
@@ -150,7 +150,7 @@ class Walidata(HttpUser):
 
     @task(2)
     def queue(self) -> None:
-        self.client.get("/antrean", name="GET /antrean")
+        self.client.get("/satudata/antrean", name="GET /satudata/antrean")
 
     @task(3)
     def step(self) -> None:
