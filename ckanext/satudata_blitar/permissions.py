@@ -124,10 +124,11 @@ def permission_edit(user: Any, pkg: model.Package) -> tuple[bool, str]:
         return True, ""
     if state == lifecycle.PUBLISHED:
         return False, tk._(
-            'Dataset "{name}" is published and locked; it stays online while it is updated: '
+            'Dataset "{name}" is {state} and locked; it stays online while it is updated: '
             "start a revision (Update data) and edit the revision, which replaces the "
             "published version when the Walidata publishes it. To take the data off the "
-            "portal, ask the Walidata to withdraw it.").format(name=pkg.name)
+            "portal, ask the Walidata to withdraw it.").format(
+            name=pkg.name, state=lifecycle.state_label(state))
     return False, tk._(
         'Dataset "{name}" is {state} and locked while it is held by {holder}. Ask the '
         "Walidata to return it to draft if it must change.").format(
