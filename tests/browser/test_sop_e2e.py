@@ -110,13 +110,23 @@ def _confirm(page: Page) -> None:
 
 
 def _panel(page: Page):
-    return page.locator("section.satudata-panel")
+    """The workflow panel (the dataset page may also hold the revision panel)."""
+    return page.locator("section#alur-kerja")
+
+
+def _nav(page: Page, label: str) -> None:
+    """Open a role page from the header's navigation (the breadcrumb may name it too)."""
+    page.locator("li.satudata-nav").get_by_role("link", name=label, exact=True).click()
+
+
+def _my_datasets(page: Page) -> None:
+    _nav(page, "Dataset Saya")
 
 
 # -- the six steps --------------------------------------------------------------------------------
 def test_1_producer_creates_uploads_fixes_and_submits(page: Page, files: dict[str, Path]) -> None:
     _login(page, PRODUCER)
-    page.get_by_role("link", name="Dataset Saya", exact=True).click()
+    _my_datasets(page)
     page.get_by_role("link", name="Tambah Dataset").click()
     page.fill("#field-title", TITLE)
     name = page.input_value("#field-name")
@@ -192,7 +202,7 @@ def test_2_anonymous_cannot_see_the_unpublished_dataset(page: Page) -> None:
 def test_3_walidata_returns_producer_fixes_and_resubmits(page: Page) -> None:
     name = STATE["name"]
     _login(page, "walidata")
-    page.get_by_role("link", name="Antrean Walidata").click()
+    _nav(page, "Antrean Walidata")
     page.select_option("#field-opd", OPD)
     page.get_by_role("button", name="Saring").click()
     row = page.locator(f"tr[data-dataset='{name}']")
@@ -213,7 +223,7 @@ def test_3_walidata_returns_producer_fixes_and_resubmits(page: Page) -> None:
 
     # the producer sees the reason, fixes the metadata and submits again
     _login(page, PRODUCER)
-    page.get_by_role("link", name="Dataset Saya", exact=True).click()
+    _my_datasets(page)
     item = page.locator(f"li[data-dataset='{name}']")
     expect(item).to_contain_text("Dikembalikan oleh Walidata")
     expect(item).to_contain_text("Metadata tidak lengkap")
@@ -223,7 +233,7 @@ def test_3_walidata_returns_producer_fixes_and_resubmits(page: Page) -> None:
     page.fill("#field-klasifikasi", "Kelurahan")
     page.locator("button[name=save]").last.click()
     page.wait_for_url(re.compile(rf"/dataset/{re.escape(name)}$"))
-    page.get_by_role("link", name="Dataset Saya", exact=True).click()
+    _my_datasets(page)
     page.locator(f"li[data-dataset='{name}'] .satudata-action-submit").click()
     _confirm(page)
     expect(_panel(page).locator(".satudata-state")).to_have_text("Diajukan")
@@ -305,7 +315,7 @@ def test_6_sekretariat_downloads_the_annual_report(page: Page) -> None:
     if importlib.util.find_spec("ckanext.satudata_blitar.views.report") is None:
         pytest.skip("the annual report module (views.report) is not installed yet")
     _login(page, "sekretariat")
-    page.get_by_role("link", name="Daftar Data & Laporan").click()
+    _nav(page, "Daftar Data & Laporan")
     page.get_by_role("link", name="Buka laporan tahunan").click()
     expect(page).to_have_url(re.compile(r"/satudata/laporan"))
     link = page.locator("a[href$='.pdf']").first
