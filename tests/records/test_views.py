@@ -102,3 +102,16 @@ def test_create_draft_and_import_through_the_form(app, world):
     app.post(f"/satudata/daftar-data/{dd_id}/import",
              headers={"Authorization": world["tokens"]["walidata"]},
              data={"upload": (io.BytesIO(good), "dd.csv")}, status=403)
+
+
+def test_error_summary_links_each_message_to_its_field(app, world):
+    """A failed form lists what stopped it as links to the labelled fields, never as the
+    fields' internal names."""
+    sekretariat = browser(app, support.user_name(world, "sekretariat"))
+    res = post_form(sekretariat, "/satudata/daftar-data", {"year": "tahun", "title": ""})
+    html = res.get_data(as_text=True)
+    assert res.status_code == 200
+    summary = html[html.index("alert-danger"):]
+    summary = summary[:summary.index("</div>")]
+    assert 'href="#field-year"' in summary and 'id="field-year"' in html
+    assert "<strong>" not in summary and ">year<" not in summary
