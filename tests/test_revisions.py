@@ -340,6 +340,15 @@ def test_report_counts_updates_and_skips_pending_revisions(world):
     assert updates["updates"] >= 1 and updates["late"] == 0
     assert updates["on_time"] + updates["without_due_date"] == updates["updates"]
     assert updates["median_working_days_submit_to_publish"] == 0
+    # every rendering reads the same document: the CSV (as HTML, PDF, XLSX) has the section
+    import csv as _csv
+    import io as _io
+    from ckanext.satudata_blitar.report import render
+    with render.i18n_context():
+        rows = list(_csv.reader(_io.StringIO(render.to_csv(doc).decode("utf-8-sig"))))
+    title = next(i for i, r in enumerate(rows) if r and r[0].startswith("Pembaruan dataset"))
+    org_row = next(r for r in rows[title:] if r and r[0] == world["org_a"]["title"])
+    assert org_row[1:4] == [str(updates["updates"]), str(updates["on_time"]), "0"]
     # the update-due clock restarts at the revision's publication (frequency: yearly)
     items = [i for i in deadlines.deadline_items(model.User.get(
         world["users"]["opd_editor"]["name"]), horizon=3660) if i["kind"] == "update"

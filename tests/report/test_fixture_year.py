@@ -224,9 +224,9 @@ def test_csv_rows(year_world, document):
     assert by_first["Butir Daftar Data yang direncanakan"][1] == "5"
     assert by_first["Butir terealisasi (terpublikasi)"][1] == "2"
     assert by_first["Tingkat realisasi (%)"][1] == "40.0"
-    assert by_first["Dinas Kesehatan"][1:5] == ["3", "2", "66.7", "Tepat waktu (2025-01-30)"]
+    assert by_first["Dinas Kesehatan"][1:5] == ["3", "2", "66.7", "Tepat waktu (30 Januari 2025)"]
     assert by_first["Dinas Kesehatan"][5:] == ["3", "3", "3", "3", "1", "1"]
-    assert by_first["Dinas Pendidikan"][4] == "Terlambat (2025-01-31)"
+    assert by_first["Dinas Pendidikan"][4] == "Terlambat (31 Januari 2025)"
     review = next(r for r in rows if r and r[0].startswith("Pemeriksaan"))
     assert review[1:] == ["5", "7", "2.0", "5.6", "6", "85.7"]
     validation = next(r for r in rows if r and r[0].startswith("Validasi ("))
@@ -274,7 +274,7 @@ def test_pdf_text(year_world, document):
     assert has("Halaman 2 dari")
     # Indonesian numbers: decimal comma
     assert has("Tingkat realisasi (%) 40,0")
-    assert has("Dinas Kesehatan 3 2 66,7 Tepat waktu (2025-01-30) 3 3 3 3 1 1")
+    assert has("Dinas Kesehatan 3 2 66,7 Tepat waktu (30 Januari 2025) 3 3 3 3 1 1")
     assert has("5 7 2,0 5,6 6 85,7")
     assert has("5 5 3,0 6,4 4 80,0")
     assert has("000.5/12/410.111/2026")

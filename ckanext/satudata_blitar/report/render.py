@@ -218,7 +218,7 @@ def sections(document: dict[str, Any], print_limit: Optional[int] = None) -> lis
             st = o["statement"]
             statement = statement_label(st.get("status"))
             if st.get("number"):
-                statement = f"{statement} ({st['letter_date']})"
+                statement = f"{statement} ({formats.format_date(st['letter_date'])})"
             opd.rows.append([o["title"], o["items_planned"], o["items_realised"],
                              o["realisation_rate"], statement,
                              *[o["datasets"][k] for k in labels]])
@@ -237,6 +237,27 @@ def sections(document: dict[str, Any], print_limit: Optional[int] = None) -> lis
             timing.rows.append([label, t["standard_days"], t["count"], t["median"], t["p90"],
                                 t["within_standard"], t["within_standard_rate"]])
         out.append(timing)
+
+        updates = document.get("updates")
+        if updates is not None:
+            section = Section(
+                "updates", tk._("Updates of published datasets (revisions)"),
+                [tk._("OPD"), tk._("Updates published"), tk._("On time"), tk._("Late"),
+                 tk._("Without update due date"),
+                 tk._("Median working days from submit to publication")],
+                note=tk._("An update is on time when its revision was published by the "
+                          "update due date that the previous version's frequency and "
+                          "period gave."))
+            titles = {o["id"]: o["title"] for o in document["opds"]}
+
+            def _row(label: str, u: dict[str, Any]) -> list[Any]:
+                return [label, u["updates"], u["on_time"], u["late"], u["without_due_date"],
+                        u["median_working_days_submit_to_publish"]]
+            for org_id, u in sorted(updates["by_opd"].items(),
+                                    key=lambda item: titles.get(item[0], item[0])):
+                section.rows.append(_row(titles.get(org_id, org_id), u))
+            section.rows.append(_row(tk._("Total"), updates["total"]))
+            out.append(section)
 
         reasons = lifecycle.reason_category_labels()
         returns = Section("returns", tk._("Returns by reason"), [tk._("Reason"), tk._("Returns")])
