@@ -261,12 +261,19 @@ def test_no_request_to_choose_the_pdf_again_before_an_error(app, world) -> None:
 
 # -- the default date ------------------------------------------------------------------------------
 def test_default_date_is_the_portals_date_in_wib(app, world) -> None:
-    with freeze_time("2026-11-29 17:30:00"):  # UTC; already 30 November in WIB (UTC+7)
-        assert workdays.today() == dt.date(2026, 11, 30)
+    # 17:30 UTC is already the next day in WIB (UTC+7). The frozen moment lies after the real
+    # one: the API token's issue time comes from a clock freezegun cannot reach, and a token
+    # issued "after" the frozen now would be refused as not yet valid.
+    moment = dt.datetime.combine(dt.date.today() + dt.timedelta(days=1), dt.time(17, 30))
+    wib_day = (moment + dt.timedelta(days=1)).date()
+    with freeze_time(moment):
+        assert workdays.today() == wib_day
         token = factories.APIToken(user=world["users"]["opd_admin"]["name"])["token"]
-        body = _get(app, world, "opd_admin", status=200, token=token).body
+        res = _get(app, world, "opd_admin", token=token)
+        assert res.status_code == 200, res.headers.get("Location")
+        body = res.body
     field = re.search(r'<input[^>]*id="field-letter_date"[^>]*>', body).group(0)
-    assert 'value="2026-11-30"' in field and 'max="2026-11-30"' in field
+    assert f'value="{wib_day.isoformat()}"' in field and f'max="{wib_day.isoformat()}"' in field
 
 
 # -- the former address ----------------------------------------------------------------------------
