@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import json
 import os
 import shutil
@@ -37,6 +36,8 @@ import tarfile
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+from ckanext.satudata_blitar.storage import sha256_file
+
 FORMAT = "satudata-backup/1"
 #: folders of the storage rebuilt at each start (CSS/JS bundles, JavaScript translations)
 SKIP_DIRS = ("webassets", "i18n")
@@ -44,14 +45,6 @@ SKIP_DIRS = ("webassets", "i18n")
 
 class BackupError(Exception):
     """The backup or restore cannot go on; the message says why."""
-
-
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _storage_files(root: str) -> dict[str, str]:

@@ -24,7 +24,6 @@ purged. A crash before the commit leaves the old version public; after it, the n
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 import os
 import re
@@ -35,9 +34,8 @@ import sqlalchemy as sa
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.lib import uploader
 
-from ckanext.satudata_blitar import lifecycle
+from ckanext.satudata_blitar import lifecycle, storage
 from ckanext.satudata_blitar.model.checks import ResourceCheck
 from ckanext.satudata_blitar.model.common import new_id, utcnow
 from ckanext.satudata_blitar.model.lifecycle import AuditEntry
@@ -112,19 +110,7 @@ def get_revision(ref: str) -> Revision:
 
 
 # -- files ---------------------------------------------------------------------------------------
-def file_path(resource: dict[str, Any]) -> Optional[str]:
-    """Where CKAN's resource uploader keeps the resource's file (``None``: not an upload or
-    an uploader without local paths)."""
-    if resource.get("url_type") != "upload":
-        return None
-    upload = uploader.get_resource_uploader(resource)
-    get_path = getattr(upload, "get_path", None)
-    if get_path is None:
-        return None
-    try:
-        return get_path(resource["id"])
-    except Exception:  # noqa: BLE001 - uploaders differ
-        return None
+file_path = storage.resource_file_path
 
 
 def file_sha256(resource: dict[str, Any]) -> Optional[str]:
@@ -132,11 +118,7 @@ def file_sha256(resource: dict[str, Any]) -> Optional[str]:
     path = file_path(resource)
     if not path or not os.path.exists(path):
         return None
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return storage.sha256_file(path)
 
 
 def _resource_row(res: model.Resource) -> dict[str, Any]:

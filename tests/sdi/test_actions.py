@@ -13,6 +13,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
+from ckanext.satudata_blitar import storage
 from ckanext.satudata_blitar.checks import runner
 from ckanext.satudata_blitar.model.checks import ResourceCheck
 
@@ -59,7 +60,7 @@ def test_failing_upload_keeps_the_resource_and_the_report():
                                                               "kode_wilayah")
     assert "35.72.9" in issue["message"]
     # the stored file is the upload, byte for byte
-    path = runner._file_path(shown["resources"][1])
+    path = storage.resource_file_path(shown["resources"][1])
     with open(path, "rb") as f, open(fixture_path("wifi_area_unknown.csv"), "rb") as g:
         assert f.read() == g.read()
 

@@ -14,9 +14,8 @@ from typing import Any, Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.lib import uploader
 
-from ckanext.satudata_blitar import config, spreadsheets
+from ckanext.satudata_blitar import config, spreadsheets, storage
 from ckanext.satudata_blitar.checks import engine
 from ckanext.satudata_blitar.checks import messages as m
 from ckanext.satudata_blitar.model.checks import ResourceCheck
@@ -67,17 +66,6 @@ def _fingerprint(resource: dict[str, Any], pkg_dict: dict[str, Any]) -> str:
     return "|".join(str(x) for x in (
         name, resource.get("last_modified"), resource.get("size"),
         standard_name(resource, pkg_dict), start, end))
-
-
-def _file_path(resource: dict[str, Any]) -> Optional[str]:
-    upload = uploader.get_resource_uploader(resource)
-    get_path = getattr(upload, "get_path", None)
-    if get_path is None:
-        return None
-    try:
-        return get_path(resource["id"])
-    except Exception:  # noqa: BLE001 - uploaders differ; a missing path is reported
-        return None
 
 
 def _package_dict(package_id: str) -> dict[str, Any]:
@@ -139,7 +127,7 @@ def schedule(resource_id: str, *, force_sync: bool = False,
         _store(row, "skipped", report, std, fingerprint)
         model.Session.commit()
         return row.as_dict()
-    path = _file_path(resource)
+    path = storage.resource_file_path(resource)
     size = _work_size(path, fmt)
     if force_sync or size <= config.sync_max_bytes():
         return _run(row, resource, pkg_dict, path, fmt, std, fingerprint)
